@@ -1,0 +1,81 @@
+import type { VaultDb } from '../../../../libs/db/database';
+
+export interface WorkloadIdentityRecord {
+  name: string;
+  allowedReturnUrls: string[];
+  tags: Record<string, string>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type Row = {
+  name: string;
+  allowed_return_urls: string[];
+  tags: Record<string, string>;
+  created_at: Date;
+  updated_at: Date;
+};
+
+const toRecord = (row: Row): WorkloadIdentityRecord => ({
+  name: row.name,
+  allowedReturnUrls: row.allowed_return_urls,
+  tags: row.tags,
+  createdAt: new Date(row.created_at),
+  updatedAt: new Date(row.updated_at),
+});
+
+/** The workload identity directory in the vault database. */
+export class WorkloadIdentitiesRepository {
+  constructor(private readonly db: VaultDb) {}
+
+  /** Inserts a new identity; false when the name is taken. */
+  async insert(record: WorkloadIdentityRecord): Promise<boolean> {
+    const inserted = await this.db
+      .insertInto('workload_identities')
+      .values({
+        name: record.name,
+        allowed_return_urls: JSON.stringify(record.allowedReturnUrls),
+        tags: JSON.stringify(record.tags),
+        created_at: record.createdAt,
+        updated_at: record.updatedAt,
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returning('name')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+
+  async find(name: string): Promise<WorkloadIdentityRecord | undefined> {
+    const row = await this.db.selectFrom('workload_identities').selectAll().where('name', '=', name).executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** Names in order, starting after `after`; one more than `limit` tells whether a next page exists. */
+  async page(limit: number, after?: string): Promise<WorkloadIdentityRecord[]> {
+    let query = this.db.selectFrom('workload_identities').selectAll().orderBy('name').limit(limit + 1);
+    if (after !== undefined) query = query.where('name', '>', after);
+    return (await query.execute()).map(toRecord);
+  }
+
+  async update(
+    name: string,
+    changes: { allowedReturnUrls?: string[]; updatedAt: Date },
+  ): Promise<WorkloadIdentityRecord | undefined> {
+    const row = await this.db
+      .updateTable('workload_identities')
+      .set({
+        updated_at: changes.updatedAt,
+        ...(changes.allowedReturnUrls ? { allowed_return_urls: JSON.stringify(changes.allowedReturnUrls) } : {}),
+      })
+      .where('name', '=', name)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** True when a row was deleted. */
+  async delete(name: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('workload_identities').where('name', '=', name).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+}

@@ -1,0 +1,92 @@
+import { workloadIdentityArn, type Deployment } from '../../../../libs/wire/arn';
+import { ConflictException, ResourceNotFoundException } from '../../../../libs/wire/errors';
+import { decodeNextToken, encodeNextToken } from '../../../../libs/wire/pagination';
+import type { WorkloadIdentitiesRepository, WorkloadIdentityRecord } from './workload-identities.repository';
+import type {
+  CreateWorkloadIdentityInput,
+  ListWorkloadIdentitiesInput,
+  UpdateWorkloadIdentityInput,
+} from './workload-identity.schemas';
+
+const DEFAULT_PAGE_SIZE = 10;
+
+/** restJson1 timestamps default to epoch seconds, with fractions. */
+const epochSeconds = (date: Date) => date.getTime() / 1000;
+
+/** Workload identity directory operations, answering in the AgentCore shapes. */
+export class WorkloadIdentitiesService {
+  constructor(
+    private readonly repository: WorkloadIdentitiesRepository,
+    private readonly deployment: Deployment,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async create(input: CreateWorkloadIdentityInput) {
+    const now = this.now();
+    const record: WorkloadIdentityRecord = {
+      name: input.name,
+      allowedReturnUrls: input.allowedResourceOauth2ReturnUrls ?? [],
+      tags: input.tags ?? {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!(await this.repository.insert(record))) {
+      throw new ConflictException(`Workload identity ${input.name} already exists`);
+    }
+    return {
+      name: record.name,
+      workloadIdentityArn: workloadIdentityArn(this.deployment, record.name),
+      allowedResourceOauth2ReturnUrls: record.allowedReturnUrls,
+    };
+  }
+
+  async get(name: string) {
+    return this.describe(await this.require(name));
+  }
+
+  async list(input: ListWorkloadIdentitiesInput) {
+    const limit = input.maxResults ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.repository.page(limit, decodeNextToken(input.nextToken));
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      workloadIdentities: page.map((r) => ({
+        name: r.name,
+        workloadIdentityArn: workloadIdentityArn(this.deployment, r.name),
+      })),
+      ...(rows.length > limit && last ? { nextToken: encodeNextToken(last.name) } : {}),
+    };
+  }
+
+  /** An omitted URL list leaves the stored one as it is; an empty list clears it. */
+  async update(input: UpdateWorkloadIdentityInput) {
+    const updated = await this.repository.update(input.name, {
+      allowedReturnUrls: input.allowedResourceOauth2ReturnUrls,
+      updatedAt: this.now(),
+    });
+    if (!updated) throw notFound(input.name);
+    return this.describe(updated);
+  }
+
+  async delete(name: string): Promise<void> {
+    if (!(await this.repository.delete(name))) throw notFound(name);
+  }
+
+  private async require(name: string): Promise<WorkloadIdentityRecord> {
+    const record = await this.repository.find(name);
+    if (!record) throw notFound(name);
+    return record;
+  }
+
+  private describe(record: WorkloadIdentityRecord) {
+    return {
+      name: record.name,
+      workloadIdentityArn: workloadIdentityArn(this.deployment, record.name),
+      allowedResourceOauth2ReturnUrls: record.allowedReturnUrls,
+      createdTime: epochSeconds(record.createdAt),
+      lastUpdatedTime: epochSeconds(record.updatedAt),
+    };
+  }
+}
+
+const notFound = (name: string) => new ResourceNotFoundException(`Workload identity ${name} does not exist`);

@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { Config } from '../../../libs/config/config';
+import { assertPortFree } from '../../../libs/local-stack/ports';
+import { startTemporalDevServer, type TemporalDevServer } from '../../../libs/local-stack/temporal-dev-server';
+import type { Logger } from '../../../libs/logging/logger';
+import { openRuntime, temporalAddress, type Runtime } from '../../../libs/runtime/runtime';
+import { connectWorker } from '../../../libs/temporal/connection';
+import { startLocalAws, type LocalAws } from '../../aws-local/src/server';
+import { createApi } from '../../api/src/create-api';
+import { createWorker } from '../../worker/src/create-worker';
+
+export interface LocalStack {
+  config: Config;
+  runtime: Runtime;
+  apiUrl: string;
+  temporalUiUrl?: string;
+  /** Settles when the worker stops, by shutdown or by failure. */
+  workerDone: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything in one process tree: the Temporal dev server and the local Secrets Manager/KMS endpoint
+ * unless the configuration points at real ones, then the API and the worker on one runtime.
+ * Used by `npm start` and by the tests that need the whole stack.
+ */
+export async function startLocalStack(config: Config, log: Logger): Promise<LocalStack> {
+  await assertPortFree(config.http.port, 'Mandate API', 'MANDATE_PORT');
+  const started: { temporal?: TemporalDevServer; aws?: LocalAws } = {};
+  let runtime: Runtime | undefined;
+  let app: NestFastifyApplication | undefined;
+  let worker: Worker | undefined;
+  let connection: NativeConnection | undefined;
+  let workerDone: Promise<void> = Promise.resolve();
+
+  const stop = async () => {
+    await app?.close();
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    await workerDone.catch(() => undefined);
+    await connection?.close();
+    await runtime?.close();
+    await started.temporal?.process.stop();
+    await started.aws?.close();
+  };
+
+  try {
+    let effective = config;
+    if (!config.aws.endpoint) {
+      await assertPortFree(config.aws.localPort, 'local Secrets Manager and KMS', 'MANDATE_LOCAL_AWS_PORT');
+      started.aws = await startLocalAws({
+        port: config.aws.localPort,
+        stateFile: join(config.dataDir, 'aws-local.json'),
+        ...config.deployment,
+      });
+      effective = { ...effective, aws: { ...effective.aws, endpoint: started.aws.url } };
+    }
+    if (!config.temporal.address) {
+      started.temporal = await startTemporalDevServer({
+        dataDir: config.dataDir,
+        port: config.temporal.devServer.port,
+        uiPort: config.temporal.devServer.uiPort,
+        namespace: config.temporal.namespace,
+      });
+      effective = { ...effective, temporal: { ...effective.temporal, address: started.temporal.address } };
+    }
+
+    runtime = await openRuntime(effective, log);
+    connection = await connectWorker(effective.temporal, temporalAddress(effective));
+    worker = await createWorker(runtime, connection);
+    workerDone = worker.run();
+    app = await createApi(runtime);
+    await app.listen({ host: effective.http.host, port: effective.http.port });
+
+    return {
+      config: effective,
+      runtime,
+      apiUrl: effective.http.publicUrl,
+      temporalUiUrl: started.temporal?.uiUrl,
+      workerDone,
+      stop,
+    };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}

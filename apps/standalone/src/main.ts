@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '../../../libs/config/config';
+import { PortInUseError } from '../../../libs/local-stack/ports';
+import { createLogger } from '../../../libs/logging/logger';
+import { startLocalStack } from './local-stack';
+
+/** `npm start`: the whole service on embedded defaults, in the foreground until Ctrl-C. */
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  process.stdout.write(`Starting Mandate (data in ${config.dataDir}) ...\n`);
+  const stack = await startLocalStack(config, log);
+  const lines = [
+    '',
+    'Mandate is running.',
+    `  API (AgentCore Identity endpoint)  ${stack.apiUrl}`,
+    `  Health                             ${stack.apiUrl}/health`,
+    stack.temporalUiUrl ? `  Temporal Web UI                    ${stack.temporalUiUrl}` : undefined,
+    `  Temporal                           ${stack.config.temporal.address} (namespace ${stack.config.temporal.namespace})`,
+    `  Vault database                     ${stack.config.database.kind === 'pglite' ? `PGlite in ${stack.config.database.dir}` : 'PostgreSQL (DATABASE_URL)'}`,
+    `  Secrets Manager and KMS            ${stack.config.aws.endpoint ?? `AWS ${stack.config.aws.region}`}`,
+    stack.config.auth.adminCredentials
+      ? '  Admin credentials                  from MANDATE_ADMIN_ACCESS_KEY_ID / MANDATE_ADMIN_SECRET_ACCESS_KEY'
+      : `  Admin credentials                  ${stack.config.auth.adminCredentialsFile} (profile mandate-admin)`,
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stdout.write(lines.filter((l) => l !== undefined).join('\n'));
+
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nStopping Mandate ...\n');
+    await stack.stop();
+    process.stdout.write('Stopped.\n');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  stack.workerDone.then(
+    () => void shutdown(stopping ? 0 : 1),
+    (err: unknown) => {
+      log.error({ err }, 'worker failed');
+      void shutdown(1);
+    },
+  );
+}
+
+main().catch((err: unknown) => {
+  const known = err instanceof ConfigError || err instanceof PortInUseError;
+  process.stderr.write(`${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
+  process.exit(1);
+});

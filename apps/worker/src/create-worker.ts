@@ -1,0 +1,16 @@
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import type { Runtime } from '../../../libs/runtime/runtime';
+
+/**
+ * A Temporal worker on Mandate's task queue hosting workflows/ and the activities built from the
+ * runtime. Created here, run by the caller (main or the local stack), never inside a DI factory.
+ */
+export async function createWorker(runtime: Runtime, connection: NativeConnection): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace: runtime.config.temporal.namespace,
+    taskQueue: runtime.config.temporal.taskQueue,
+    workflowsPath: require.resolve('../../../workflows'),
+    activities: {},
+  });
+}

@@ -1,0 +1,124 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const url = (protocols: readonly string[]) =>
+  z.url().refine((value) => protocols.some((p) => value.startsWith(`${p}:`)), {
+    message: `must start with ${protocols.map((p) => `${p}:`).join(' or ')}`,
+  });
+
+/**
+ * Every environment variable Mandate reads, with its default. This is the only place that knows
+ * the variable names; the rest of the code receives the typed {@link Config}.
+ */
+export const environmentSchema = z
+  .object({
+    MANDATE_DATA_DIR: z.string().min(1).default('.mandate'),
+    MANDATE_HOST: z.string().min(1).default('127.0.0.1'),
+    MANDATE_PORT: port.default(8088),
+    MANDATE_PUBLIC_URL: url(['http', 'https']).optional(),
+    MANDATE_PARTITION: z.enum(['aws', 'aws-us-gov', 'aws-cn']).default('aws'),
+    MANDATE_REGION: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must look like an AWS region, e.g. us-east-1')
+      .default('us-east-1'),
+    MANDATE_ACCOUNT_ID: z
+      .string()
+      .regex(/^\d{12}$/, 'must be 12 digits')
+      .default('000000000000'),
+    MANDATE_SIGV4_MAX_SKEW_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+    MANDATE_ADMIN_ACCESS_KEY_ID: z
+      .string()
+      .regex(/^[A-Z0-9]{16,128}$/, 'must be 16-128 upper-case letters and digits')
+      .optional(),
+    MANDATE_ADMIN_SECRET_ACCESS_KEY: z.string().min(16).max(256).optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+
+    TEMPORAL_ADDRESS: z.string().min(1).optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('mandate'),
+    TEMPORAL_TLS: bool.default(false),
+    TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+    TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+    TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+    TEMPORAL_API_KEY: z.string().min(1).optional(),
+    TEMPORAL_DEV_PORT: port.default(7233),
+    TEMPORAL_UI_PORT: port.default(8233),
+
+    AWS_REGION: z.string().min(1).optional(),
+    MANDATE_AWS_ENDPOINT_URL: url(['http', 'https']).optional(),
+    MANDATE_LOCAL_AWS_PORT: port.default(4566),
+  })
+  .superRefine((env, ctx) => {
+    if ((env.MANDATE_ADMIN_ACCESS_KEY_ID === undefined) !== (env.MANDATE_ADMIN_SECRET_ACCESS_KEY === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MANDATE_ADMIN_SECRET_ACCESS_KEY'],
+        message: 'MANDATE_ADMIN_ACCESS_KEY_ID and MANDATE_ADMIN_SECRET_ACCESS_KEY must be set together',
+      });
+    }
+    if ((env.TEMPORAL_TLS_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_KEY_PATH === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEMPORAL_TLS_KEY_PATH'],
+        message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
+      });
+    }
+  });
+
+export type Environment = z.input<typeof environmentSchema>;
+
+/** Turns the parsed environment into the shape the code uses. */
+export function toConfig(env: z.output<typeof environmentSchema>) {
+  const dataDir = resolve(env.MANDATE_DATA_DIR);
+  return {
+    dataDir,
+    http: {
+      host: env.MANDATE_HOST,
+      port: env.MANDATE_PORT,
+      publicUrl: env.MANDATE_PUBLIC_URL ?? `http://${env.MANDATE_HOST}:${env.MANDATE_PORT}`,
+    },
+    deployment: {
+      partition: env.MANDATE_PARTITION,
+      region: env.MANDATE_REGION,
+      accountId: env.MANDATE_ACCOUNT_ID,
+    },
+    auth: {
+      maxClockSkewSeconds: env.MANDATE_SIGV4_MAX_SKEW_SECONDS,
+      adminCredentials:
+        env.MANDATE_ADMIN_ACCESS_KEY_ID && env.MANDATE_ADMIN_SECRET_ACCESS_KEY
+          ? { accessKeyId: env.MANDATE_ADMIN_ACCESS_KEY_ID, secretAccessKey: env.MANDATE_ADMIN_SECRET_ACCESS_KEY }
+          : undefined,
+      adminCredentialsFile: resolve(dataDir, 'admin-credentials'),
+    },
+    logLevel: env.LOG_LEVEL,
+    database: env.DATABASE_URL
+      ? { kind: 'postgres' as const, url: env.DATABASE_URL }
+      : { kind: 'pglite' as const, dir: resolve(dataDir, 'vault-db') },
+    temporal: {
+      /** Undefined means: the local stack starts a Temporal dev server. */
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      tls: env.TEMPORAL_TLS || env.TEMPORAL_TLS_CERT_PATH !== undefined || env.TEMPORAL_API_KEY !== undefined,
+      tlsCertPath: env.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: env.TEMPORAL_TLS_KEY_PATH,
+      tlsCaPath: env.TEMPORAL_TLS_CA_PATH,
+      apiKey: env.TEMPORAL_API_KEY,
+      devServer: { port: env.TEMPORAL_DEV_PORT, uiPort: env.TEMPORAL_UI_PORT },
+    },
+    aws: {
+      region: env.AWS_REGION ?? env.MANDATE_REGION,
+      /** Undefined means real AWS through the standard credential chain. */
+      endpoint: env.MANDATE_AWS_ENDPOINT_URL,
+      localPort: env.MANDATE_LOCAL_AWS_PORT,
+    },
+  };
+}
+
+export type Config = ReturnType<typeof toConfig>;

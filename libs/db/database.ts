@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import { Pool } from 'pg';
+import * as initial from './migrations/0001-initial';
+import type { Database } from './schema';
+
+export type VaultDb = Kysely<Database>;
+
+export type DatabaseTarget = { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string };
+
+/**
+ * Migrations are listed here rather than read from a folder, so that a bundled or compiled build
+ * finds them without touching the file system.
+ */
+const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+};
+
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
+
+/**
+ * Opens the vault database: embedded PGlite in a folder, or PostgreSQL at a URL. Both speak the
+ * same SQL, so one Kysely schema and one set of migrations serve both.
+ *
+ * @example
+ * const db = await openDatabase({ kind: 'pglite', dir: '.mandate/vault-db' });
+ * await migrateToLatest(db);
+ */
+export function openDatabase(target: DatabaseTarget): VaultDb {
+  if (target.kind === 'pglite') {
+    mkdirSync(target.dir, { recursive: true });
+    return new Kysely<Database>({ dialect: new PGliteDialect(new PGlite(target.dir)) });
+  }
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new Pool({ connectionString: target.url, max: 10 }) }),
+  });
+}
+
+/** Applies every pending migration; throws with the failing migration's name and cause. */
+export async function migrateToLatest(db: VaultDb): Promise<void> {
+  const migrator = new Migrator({ db, provider, migrationTableName: 'mandate_migrations' });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+  }
+}
+
+/** A cheap round trip, for health checks. */
+export async function pingDatabase(db: VaultDb): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
+export type { Database } from './schema';

@@ -1,0 +1,35 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** jsonb columns are written as JSON text and read back parsed, on both engines. */
+type Json<T> = ColumnType<T, string, string>;
+
+export interface PrincipalPolicy {
+  /** Operation names the principal may call, or `*` for all. */
+  operations: string[];
+  /** Workload identity names the principal may act on, or `*` for all. */
+  workloads: string[];
+}
+
+export interface PrincipalsTable {
+  access_key_id: string;
+  name: string;
+  /** The secret access key, sealed by the vault (see libs/vault). */
+  secret_sealed: string;
+  kek_id: string;
+  policy: Json<PrincipalPolicy>;
+  created_at: Generated<Timestamp>;
+}
+
+export interface WorkloadIdentitiesTable {
+  name: string;
+  allowed_return_urls: Json<string[]>;
+  tags: Json<Record<string, string>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface Database {
+  principals: PrincipalsTable;
+  workload_identities: WorkloadIdentitiesTable;
+}

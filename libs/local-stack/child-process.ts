@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A program of the local stack, run as a child with its output in a log file. */
+export class ManagedProcess {
+  private exited = false;
+  readonly exit: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    this.exit = new Promise((resolve) => {
+      child.once('exit', (code) => {
+        this.exited = true;
+        resolve(code);
+      });
+    });
+  }
+
+  /**
+   * Starts `command` and resolves once `ready()` resolves true, or throws (and stops the child)
+   * when it exits first or `timeoutMs` passes.
+   */
+  static async start(options: {
+    name: string;
+    command: string;
+    args: string[];
+    logFile: string;
+    ready: () => Promise<boolean>;
+    timeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+  }): Promise<ManagedProcess> {
+    mkdirSync(dirname(options.logFile), { recursive: true });
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    // detached: a Ctrl-C in the terminal reaches only the launcher, which then stops children in order.
+    const child = spawn(options.command, options.args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env,
+      detached: true,
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    const managed = new ManagedProcess(options.name, child);
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    while (Date.now() < deadline) {
+      if (managed.exited) {
+        throw new Error(`${options.name} exited during start-up; see ${options.logFile}`);
+      }
+      if (await options.ready().catch(() => false)) return managed;
+      await sleep(200);
+    }
+    await managed.stop();
+    throw new Error(`${options.name} did not become ready in time; see ${options.logFile}`);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.exited) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exit;
+    clearTimeout(timer);
+  }
+
+  /** For fault tests: the process dies as it would in a crash. */
+  async kill(): Promise<void> {
+    if (this.exited) return;
+    this.child.kill('SIGKILL');
+    await this.exit;
+  }
+}

@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { ManagedProcess } from './child-process';
+import { assertPortFree } from './ports';
+import { requireTool } from './tools';
+
+export interface TemporalDevServer {
+  address: string;
+  uiUrl: string;
+  process: ManagedProcess;
+}
+
+/**
+ * Runs `temporal server start-dev` with SQLite persistence in `dataDir`, the Web UI, and Mandate's
+ * search attributes registered.
+ *
+ * @example
+ * const server = await startTemporalDevServer({ dataDir: '.mandate', port: 7233, uiPort: 8233 });
+ * // ... server.address === '127.0.0.1:7233'
+ * await server.process.stop();
+ */
+export async function startTemporalDevServer(options: {
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  namespace?: string;
+  uiCodecEndpoint?: string;
+  headless?: boolean;
+}): Promise<TemporalDevServer> {
+  await assertPortFree(options.port, 'Temporal gRPC', 'TEMPORAL_DEV_PORT');
+  if (!options.headless) await assertPortFree(options.uiPort, 'Temporal Web UI', 'TEMPORAL_UI_PORT');
+  const address = `127.0.0.1:${options.port}`;
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    join(options.dataDir, 'temporal.sqlite'),
+    '--log-format',
+    'json',
+    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+  ];
+  if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
+  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  if (options.headless) args.push('--headless');
+
+  const process = await ManagedProcess.start({
+    name: 'Temporal dev server',
+    command: requireTool('temporal'),
+    args,
+    logFile: join(options.dataDir, 'logs', 'temporal.log'),
+    ready: () => temporalAnswers(address),
+    timeoutMs: 90_000,
+  });
+  return { address, uiUrl: `http://127.0.0.1:${options.uiPort}`, process };
+}
+
+async function temporalAnswers(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+  try {
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } finally {
+    await connection.close();
+  }
+}

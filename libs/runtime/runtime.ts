@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Client } from '@temporalio/client';
+import { bootstrapAdmin } from '../auth/bootstrap-admin';
+import { PrincipalsRepository } from '../auth/principals.repository';
+import type { Config } from '../config/config';
+import { migrateToLatest, openDatabase, type VaultDb } from '../db/database';
+import type { Logger } from '../logging/logger';
+import { createSecretsManagerClient } from '../secrets/secrets-manager';
+import { createTemporalClient } from '../temporal/connection';
+import { Envelope } from '../vault/envelope';
+import { LocalKeyEncryptionKey } from '../vault/key-encryption-key';
+
+/** The shared resources of a Mandate process: the API and the worker are built on top of these. */
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  db: VaultDb;
+  envelope: Envelope;
+  principals: PrincipalsRepository;
+  secretsManager: SecretsManagerClient;
+  temporal: Client;
+  close(): Promise<void>;
+}
+
+/** The Temporal frontend to use: the configured one, else the local dev server's. */
+export function temporalAddress(config: Config): string {
+  return config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
+}
+
+/**
+ * Opens the database (running migrations), the vault key, and the clients of Temporal and Secrets
+ * Manager; then makes sure the admin principal exists.
+ */
+export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
+  const db = openDatabase(config.database);
+  try {
+    await migrateToLatest(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  const envelope = new Envelope(LocalKeyEncryptionKey.fromFile(join(config.dataDir, 'vault.key')), []);
+  const principals = new PrincipalsRepository(db, envelope);
+  const admin = await bootstrapAdmin(principals, {
+    fromEnvironment: config.auth.adminCredentials,
+    credentialsFile: config.auth.adminCredentialsFile,
+  });
+  log.info(
+    { accessKeyId: admin.accessKeyId, source: admin.source, credentialsFile: config.auth.adminCredentialsFile },
+    'admin principal ready',
+  );
+  const secretsManager = createSecretsManagerClient(config.aws);
+  const temporal = createTemporalClient(config.temporal, temporalAddress(config));
+  return {
+    config,
+    log,
+    db,
+    envelope,
+    principals,
+    secretsManager,
+    temporal,
+    async close() {
+      await temporal.connection.close();
+      secretsManager.destroy();
+      await db.destroy();
+    },
+  };
+}

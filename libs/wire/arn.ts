@@ -1,0 +1,21 @@
+/** Where this deployment says it lives; ARNs keep AgentCore's shapes with these values. */
+export interface Deployment {
+  partition: string;
+  region: string;
+  accountId: string;
+}
+
+/**
+ * ARNs in AgentCore's shapes.
+ *
+ * @example
+ * workloadIdentityArn({ partition: 'aws', region: 'us-east-1', accountId: '000000000000' }, 'agent-1');
+ * // arn:aws:bedrock-agentcore:us-east-1:000000000000:workload-identity-directory/default/workload-identity/agent-1
+ */
+export function workloadIdentityDirectoryArn(d: Deployment): string {
+  return `arn:${d.partition}:bedrock-agentcore:${d.region}:${d.accountId}:workload-identity-directory/default`;
+}
+
+export function workloadIdentityArn(d: Deployment, name: string): string {
+  return `${workloadIdentityDirectoryArn(d)}/workload-identity/${name}`;
+}

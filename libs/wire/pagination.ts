@@ -1,0 +1,33 @@
+import { ValidationException } from './errors';
+
+/**
+ * Opaque `nextToken`s: the sort key of the last item served, base64url-encoded with a version tag so
+ * the format can change without breaking clients that hold an old token.
+ *
+ * @example
+ * const token = encodeNextToken('agent-20');
+ * decodeNextToken(token); // 'agent-20'
+ */
+export function encodeNextToken(after: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, after }), 'utf8').toString('base64url');
+}
+
+export function decodeNextToken(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'v' in parsed &&
+      parsed.v === 1 &&
+      'after' in parsed &&
+      typeof parsed.after === 'string'
+    ) {
+      return parsed.after;
+    }
+  } catch {
+    // fall through: any undecodable token is the caller's mistake
+  }
+  throw ValidationException.field('nextToken', 'is not a token this service issued');
+}
