@@ -63,8 +63,8 @@ export class ManagedProcess {
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.exited) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     await this.exit;
     clearTimeout(timer);
   }
@@ -72,7 +72,16 @@ export class ManagedProcess {
   /** For fault tests: the process dies as it would in a crash. */
   async kill(): Promise<void> {
     if (this.exited) return;
-    this.child.kill('SIGKILL');
+    this.signal('SIGKILL');
     await this.exit;
+  }
+
+  /** To the whole process group: a wrapper (runuser, a shell) must not outlive its program. */
+  private signal(signal: NodeJS.Signals) {
+    try {
+      if (this.child.pid) process.kill(-this.child.pid, signal);
+    } catch {
+      this.child.kill(signal);
+    }
   }
 }

@@ -34,8 +34,9 @@ export function createLogger(level: string, name = 'mandate'): Logger {
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly pino: Logger) {}
 
+  // Nest's own start-up chatter (modules loaded, routes mapped) is debug detail for an operator.
   log(message: unknown, context?: string) {
-    this.pino.info({ context }, String(message));
+    this.pino.debug({ context }, String(message));
   }
   error(message: unknown, trace?: string, context?: string) {
     this.pino.error({ context, trace }, String(message));

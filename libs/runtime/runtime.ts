@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
@@ -33,6 +34,8 @@ export function temporalAddress(config: Config): string {
  * Manager; then makes sure the admin principal exists.
  */
 export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
+  // The data folder holds the vault key and the admin credentials: owner only.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(config.database);
   try {
     await migrateToLatest(db);

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config/config';
+import type { Logger } from '../logging/logger';
+import { installWorkerLogging } from './worker-logging';
 
 function tlsOptions(temporal: Config['temporal']) {
   if (!temporal.tls) return undefined;
@@ -27,7 +29,8 @@ export function createTemporalClient(temporal: Config['temporal'], address: stri
   return new Client({ connection, namespace: temporal.namespace });
 }
 
-export function connectWorker(temporal: Config['temporal'], address: string): Promise<NativeConnection> {
+export function connectWorker(temporal: Config['temporal'], address: string, log: Logger): Promise<NativeConnection> {
+  installWorkerLogging(log);
   const options: NativeConnectionOptions = connectionOptions(temporal, address) as NativeConnectionOptions;
   return NativeConnection.connect(options);
 }

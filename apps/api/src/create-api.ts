@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
@@ -15,14 +16,18 @@ import { BODY_LIMIT_BYTES, registerJsonBody } from './wire/json-body';
  * await app.listen({ port: 8088, host: '127.0.0.1' });
  */
 export async function createApi(runtime: Runtime): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    genReqId: () => randomUUID(),
+  });
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   registerJsonBody(fastify);
   // Errors Fastify raises before Nest routes the request (parsing, size) get the AWS shape too.
   fastify.setErrorHandler((err, _request, reply) => sendWireError(reply, toWireError(err)));
   // AWS answers with its clock; the AWS SDK reads it to correct its own after a skew error.
-  fastify.addHook('onSend', async (_request, reply) => {
-    void reply.header('date', new Date().toUTCString());
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('date', new Date().toUTCString()).header('x-amzn-requestid', request.id);
   });
 
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register(runtime), adapter, {

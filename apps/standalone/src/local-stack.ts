@@ -67,7 +67,7 @@ export async function startLocalStack(config: Config, log: Logger): Promise<Loca
     }
 
     runtime = await openRuntime(effective, log);
-    connection = await connectWorker(effective.temporal, temporalAddress(effective));
+    connection = await connectWorker(effective.temporal, temporalAddress(effective), log);
     worker = await createWorker(runtime, connection);
     workerDone = worker.run();
     app = await createApi(runtime);

@@ -9,7 +9,7 @@ async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const runtime = await openRuntime(config, log);
-  const connection = await connectWorker(config.temporal, temporalAddress(config));
+  const connection = await connectWorker(config.temporal, temporalAddress(config), log);
   const worker = await createWorker(runtime, connection);
   process.once('SIGTERM', () => worker.shutdown());
   process.once('SIGINT', () => worker.shutdown());

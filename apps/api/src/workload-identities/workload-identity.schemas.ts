@@ -25,10 +25,25 @@ const returnUrls = z
 const tagPattern = /^[a-zA-Z0-9\s._:/=+@-]*$/;
 export const tags = z
   .record(
-    z.string().min(1, 'tag keys must not be empty').max(128, 'tag keys must be at most 128 characters').regex(tagPattern, 'tag keys must match [a-zA-Z0-9\\s._:/=+@-]*'),
-    z.string().max(256, 'tag values must be at most 256 characters').regex(tagPattern, 'tag values must match [a-zA-Z0-9\\s._:/=+@-]*'),
+    z.string(),
+    z
+      .string()
+      .max(256, 'tag values must be at most 256 characters')
+      .regex(tagPattern, 'tag values must match [a-zA-Z0-9\\s._:/=+@-]*'),
   )
-  .refine((map) => Object.keys(map).length <= 50, 'must hold at most 50 tags');
+  .superRefine((map, ctx) => {
+    const keys = Object.keys(map);
+    if (keys.length > 50) ctx.addIssue({ code: 'custom', message: 'must hold at most 50 tags' });
+    for (const key of keys) {
+      const problem =
+        key.length < 1 || key.length > 128
+          ? 'tag keys must be 1 to 128 characters'
+          : tagPattern.test(key)
+            ? undefined
+            : 'tag keys must match [a-zA-Z0-9\\s._:/=+@-]*';
+      if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+    }
+  });
 
 export const createWorkloadIdentityInput = z.object({
   name: workloadIdentityName,

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
+import { readCredentialsFile } from '../../libs/auth/bootstrap-admin';
+import { loadConfigWith } from '../../libs/config/config';
+import { freePort } from '../../libs/local-stack/ports';
+import { createLogger } from '../../libs/logging/logger';
+import { startLocalStack, type LocalStack } from '../../apps/standalone/src/local-stack';
+
+export interface TestStack {
+  stack: LocalStack;
+  dataDir: string;
+  env: Record<string, string>;
+  /** The AWS SDK control-plane client, signed with the bootstrap admin credentials. */
+  control(credentials?: { accessKeyId: string; secretAccessKey: string }): BedrockAgentCoreControlClient;
+  adminCredentials(): { accessKeyId: string; secretAccessKey: string };
+  stop(): Promise<void>;
+  /** Stops the stack and removes its data folder. */
+  destroy(): Promise<void>;
+}
+
+/** Free ports and a fresh data folder: stacks of parallel test files never meet. */
+export async function testStackEnv(overrides: Record<string, string> = {}): Promise<Record<string, string>> {
+  return {
+    MANDATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'mandate-test-')),
+    MANDATE_PORT: String(await freePort()),
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    MANDATE_LOCAL_AWS_PORT: String(await freePort()),
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  };
+}
+
+/**
+ * The whole local stack as `npm start` runs it (Temporal dev server, local Secrets Manager and KMS,
+ * API and worker), on a data folder of its own.
+ */
+export async function startTestStack(env: Record<string, string>): Promise<TestStack> {
+  const config = loadConfigWith(env);
+  const stack = await startLocalStack(config, createLogger(config.logLevel));
+  const adminCredentials = () => {
+    const credentials = readCredentialsFile(config.auth.adminCredentialsFile);
+    if (!credentials) throw new Error('admin credentials file is missing');
+    return credentials;
+  };
+  return {
+    stack,
+    dataDir: config.dataDir,
+    env,
+    adminCredentials,
+    control: (credentials = adminCredentials()) =>
+      new BedrockAgentCoreControlClient({
+        endpoint: stack.apiUrl,
+        region: config.deployment.region,
+        credentials,
+        maxAttempts: 1,
+      }),
+    stop: () => stack.stop(),
+    async destroy() {
+      await stack.stop();
+      rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
