@@ -53,23 +53,19 @@ export const environmentSchema = z
     AWS_REGION: z.string().min(1).optional(),
     MANDATE_AWS_ENDPOINT_URL: url(['http', 'https']).optional(),
     MANDATE_LOCAL_AWS_PORT: port.default(4566),
-  })
-  .superRefine((env, ctx) => {
-    if ((env.MANDATE_ADMIN_ACCESS_KEY_ID === undefined) !== (env.MANDATE_ADMIN_SECRET_ACCESS_KEY === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['MANDATE_ADMIN_SECRET_ACCESS_KEY'],
-        message: 'MANDATE_ADMIN_ACCESS_KEY_ID and MANDATE_ADMIN_SECRET_ACCESS_KEY must be set together',
-      });
-    }
-    if ((env.TEMPORAL_TLS_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_KEY_PATH === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TEMPORAL_TLS_KEY_PATH'],
-        message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
-      });
-    }
   });
+
+/** Variables that only make sense together; checked even when other variables are bad. */
+const PAIRS: [string, string][] = [
+  ['MANDATE_ADMIN_ACCESS_KEY_ID', 'MANDATE_ADMIN_SECRET_ACCESS_KEY'],
+  ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH'],
+];
+
+export function pairProblems(env: Record<string, string | undefined>): string[] {
+  return PAIRS.filter(([a, b]) => (env[a] === undefined) !== (env[b] === undefined)).map(
+    ([a, b]) => `${env[a] === undefined ? a : b}: must be set together with ${env[a] === undefined ? b : a}`,
+  );
+}
 
 export type Environment = z.input<typeof environmentSchema>;
 

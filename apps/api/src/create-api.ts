@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify';
 import { NestPinoLogger } from '../../../libs/logging/logger';
 import type { Runtime } from '../../../libs/runtime/runtime';
 import { ApiModule } from './api.module';
-import { sendWireError, toWireError } from './wire/aws-exception.filter';
 import { BODY_LIMIT_BYTES, registerJsonBody } from './wire/json-body';
 
 /**
@@ -23,8 +22,6 @@ export async function createApi(runtime: Runtime): Promise<NestFastifyApplicatio
   });
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   registerJsonBody(fastify);
-  // Errors Fastify raises before Nest routes the request (parsing, size) get the AWS shape too.
-  fastify.setErrorHandler((err, _request, reply) => sendWireError(reply, toWireError(err)));
   // AWS answers with its clock; the AWS SDK reads it to correct its own after a skew error.
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('date', new Date().toUTCString()).header('x-amzn-requestid', request.id);

@@ -16,6 +16,8 @@ export interface LocalStack {
   runtime: Runtime;
   apiUrl: string;
   temporalUiUrl?: string;
+  /** The dev server this stack started, if it started one. */
+  temporalDevServer?: TemporalDevServer;
   /** Settles when the worker stops, by shutdown or by failure. */
   workerDone: Promise<void>;
   stop(): Promise<void>;
@@ -78,6 +80,7 @@ export async function startLocalStack(config: Config, log: Logger): Promise<Loca
       runtime,
       apiUrl: effective.http.publicUrl,
       temporalUiUrl: started.temporal?.uiUrl,
+      temporalDevServer: started.temporal,
       workerDone,
       stop,
     };
