@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tools = JSON.parse(readFileSync(join(root, 'tools.json'), 'utf8'));
 const cacheRoot =
-  process.env.MANDATE_TOOLS_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mandate', 'tools');
+  process.env.MANDATE_TOOLS_DIR ??
+  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mandate', 'tools');
 
 const say = (line) => process.stdout.write(`[setup] ${line}\n`);
 

@@ -29,7 +29,9 @@ export async function bootstrapAdmin(
     await principals.upsert({ ...options.fromEnvironment, name: ADMIN_PRINCIPAL, policy: ADMIN_POLICY });
     return { source: 'environment', accessKeyId: options.fromEnvironment.accessKeyId };
   }
-  const existing = existsSync(options.credentialsFile) ? readCredentialsFile(options.credentialsFile) : undefined;
+  const existing = existsSync(options.credentialsFile)
+    ? readCredentialsFile(options.credentialsFile)
+    : undefined;
   if (existing) {
     const stored = await principals.find(existing.accessKeyId);
     if (!stored || stored.secretAccessKey !== existing.secretAccessKey) {

@@ -20,7 +20,14 @@ const verifier = new SigV4Verifier(
 );
 
 async function sign(
-  options: { body?: string; secret?: string; date?: number; service?: string; region?: string; path?: string } = {},
+  options: {
+    body?: string;
+    secret?: string;
+    date?: number;
+    service?: string;
+    region?: string;
+    path?: string;
+  } = {},
 ): Promise<SignedRequest> {
   const body = options.body ?? '{"name":"agent-1"}';
   const signer = new SignatureV4({
@@ -109,7 +116,10 @@ describe('SigV4Verifier', () => {
     const otherRegion = await refusal(await sign({ region: 'eu-west-1' }));
     assert.match(otherRegion.message, /us-east-1/);
     const unknown = await sign();
-    unknown.headers.authorization = String(unknown.headers.authorization).replace(alice.accessKeyId, 'MDAKNOBODY0000000000');
+    unknown.headers.authorization = String(unknown.headers.authorization).replace(
+      alice.accessKeyId,
+      'MDAKNOBODY0000000000',
+    );
     assert.equal((await refusal(unknown)).type, 'UnrecognizedClientException');
   });
 

@@ -30,7 +30,8 @@ export interface SignedRequest {
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /**
@@ -53,7 +54,10 @@ export class SigV4Verifier {
   async verify(request: SignedRequest): Promise<Principal> {
     const authorization = single(request.headers.authorization);
     if (!authorization) {
-      throw new AuthenticationException('MissingAuthenticationTokenException', 'Missing Authentication Token');
+      throw new AuthenticationException(
+        'MissingAuthenticationTokenException',
+        'Missing Authentication Token',
+      );
     }
     if (!authorization.startsWith(`${ALGORITHM} `)) {
       throw new AuthenticationException(
@@ -70,7 +74,14 @@ export class SigV4Verifier {
     }
     const [, credential = '', signedHeaderList = '', signature = ''] = match;
     const [accessKeyId, shortDate, region, service, terminator, ...extra] = credential.split('/');
-    if (!accessKeyId || !shortDate || !region || !service || terminator !== 'aws4_request' || extra.length > 0) {
+    if (
+      !accessKeyId ||
+      !shortDate ||
+      !region ||
+      !service ||
+      terminator !== 'aws4_request' ||
+      extra.length > 0
+    ) {
       throw new AuthenticationException('IncompleteSignatureException', 'Credential scope is malformed');
     }
     if (service !== this.options.service) {
@@ -89,10 +100,16 @@ export class SigV4Verifier {
     const amzDate = single(request.headers['x-amz-date']);
     const signedAt = amzDate ? parseAmzDate(amzDate) : undefined;
     if (!amzDate || !signedAt) {
-      throw new AuthenticationException('IncompleteSignatureException', 'The x-amz-date header is missing or malformed');
+      throw new AuthenticationException(
+        'IncompleteSignatureException',
+        'The x-amz-date header is missing or malformed',
+      );
     }
     if (amzDate.slice(0, 8) !== shortDate) {
-      throw new AuthenticationException('InvalidSignatureException', 'Credential date does not match x-amz-date');
+      throw new AuthenticationException(
+        'InvalidSignatureException',
+        'Credential date does not match x-amz-date',
+      );
     }
     const now = this.options.now?.() ?? Date.now();
     if (Math.abs(now - signedAt.getTime()) > this.options.maxSkewSeconds * 1000) {
@@ -117,7 +134,10 @@ export class SigV4Verifier {
     // A client-declared payload hash is only trusted when it is the hash of the body we received.
     const declaredHash = headers['x-amz-content-sha256'];
     if (declaredHash !== undefined && declaredHash !== sha256Hex(request.body)) {
-      throw new AuthenticationException('InvalidSignatureException', 'x-amz-content-sha256 does not match the body');
+      throw new AuthenticationException(
+        'InvalidSignatureException',
+        'x-amz-content-sha256 does not match the body',
+      );
     }
 
     const principal = await this.lookup(accessKeyId);

@@ -14,46 +14,45 @@ const url = (protocols: readonly string[]) =>
  * Every environment variable Mandate reads, with its default. This is the only place that knows
  * the variable names; the rest of the code receives the typed {@link Config}.
  */
-export const environmentSchema = z
-  .object({
-    MANDATE_DATA_DIR: z.string().min(1).default('.mandate'),
-    MANDATE_HOST: z.string().min(1).default('127.0.0.1'),
-    MANDATE_PORT: port.default(8088),
-    MANDATE_PUBLIC_URL: url(['http', 'https']).optional(),
-    MANDATE_PARTITION: z.enum(['aws', 'aws-us-gov', 'aws-cn']).default('aws'),
-    MANDATE_REGION: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must look like an AWS region, e.g. us-east-1')
-      .default('us-east-1'),
-    MANDATE_ACCOUNT_ID: z
-      .string()
-      .regex(/^\d{12}$/, 'must be 12 digits')
-      .default('000000000000'),
-    MANDATE_SIGV4_MAX_SKEW_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
-    MANDATE_ADMIN_ACCESS_KEY_ID: z
-      .string()
-      .regex(/^[A-Z0-9]{16,128}$/, 'must be 16-128 upper-case letters and digits')
-      .optional(),
-    MANDATE_ADMIN_SECRET_ACCESS_KEY: z.string().min(16).max(256).optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+export const environmentSchema = z.object({
+  MANDATE_DATA_DIR: z.string().min(1).default('.mandate'),
+  MANDATE_HOST: z.string().min(1).default('127.0.0.1'),
+  MANDATE_PORT: port.default(8088),
+  MANDATE_PUBLIC_URL: url(['http', 'https']).optional(),
+  MANDATE_PARTITION: z.enum(['aws', 'aws-us-gov', 'aws-cn']).default('aws'),
+  MANDATE_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must look like an AWS region, e.g. us-east-1')
+    .default('us-east-1'),
+  MANDATE_ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{12}$/, 'must be 12 digits')
+    .default('000000000000'),
+  MANDATE_SIGV4_MAX_SKEW_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  MANDATE_ADMIN_ACCESS_KEY_ID: z
+    .string()
+    .regex(/^[A-Z0-9]{16,128}$/, 'must be 16-128 upper-case letters and digits')
+    .optional(),
+  MANDATE_ADMIN_SECRET_ACCESS_KEY: z.string().min(16).max(256).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  DATABASE_URL: url(['postgres', 'postgresql']).optional(),
 
-    TEMPORAL_ADDRESS: z.string().min(1).optional(),
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().min(1).default('mandate'),
-    TEMPORAL_TLS: bool.default(false),
-    TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
-    TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
-    TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
-    TEMPORAL_API_KEY: z.string().min(1).optional(),
-    TEMPORAL_DEV_PORT: port.default(7233),
-    TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('mandate'),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
 
-    AWS_REGION: z.string().min(1).optional(),
-    MANDATE_AWS_ENDPOINT_URL: url(['http', 'https']).optional(),
-    MANDATE_LOCAL_AWS_PORT: port.default(4566),
-  });
+  AWS_REGION: z.string().min(1).optional(),
+  MANDATE_AWS_ENDPOINT_URL: url(['http', 'https']).optional(),
+  MANDATE_LOCAL_AWS_PORT: port.default(4566),
+});
 
 /** Variables that only make sense together; checked even when other variables are bad. */
 const PAIRS: [string, string][] = [
@@ -88,7 +87,10 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
       maxClockSkewSeconds: env.MANDATE_SIGV4_MAX_SKEW_SECONDS,
       adminCredentials:
         env.MANDATE_ADMIN_ACCESS_KEY_ID && env.MANDATE_ADMIN_SECRET_ACCESS_KEY
-          ? { accessKeyId: env.MANDATE_ADMIN_ACCESS_KEY_ID, secretAccessKey: env.MANDATE_ADMIN_SECRET_ACCESS_KEY }
+          ? {
+              accessKeyId: env.MANDATE_ADMIN_ACCESS_KEY_ID,
+              secretAccessKey: env.MANDATE_ADMIN_SECRET_ACCESS_KEY,
+            }
           : undefined,
       adminCredentialsFile: resolve(dataDir, 'admin-credentials'),
     },

@@ -7,7 +7,9 @@ export class PortInUseError extends Error {
     readonly purpose: string,
     readonly variable: string,
   ) {
-    super(`Port ${port} (${purpose}) is already in use. Stop whatever holds it, or set ${variable} to a free port.`);
+    super(
+      `Port ${port} (${purpose}) is already in use. Stop whatever holds it, or set ${variable} to a free port.`,
+    );
     this.name = 'PortInUseError';
   }
 }

@@ -50,7 +50,11 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     credentialsFile: config.auth.adminCredentialsFile,
   });
   log.info(
-    { accessKeyId: admin.accessKeyId, source: admin.source, credentialsFile: config.auth.adminCredentialsFile },
+    {
+      accessKeyId: admin.accessKeyId,
+      source: admin.source,
+      credentialsFile: config.auth.adminCredentialsFile,
+    },
     'admin principal ready',
   );
   const secretsManager = createSecretsManagerClient(config.aws);

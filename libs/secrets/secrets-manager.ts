@@ -30,7 +30,9 @@ export function createSecretsManagerClient(target: AwsTarget): SecretsManagerCli
  */
 export async function pingSecretsManager(client: SecretsManagerClient, timeoutMs = 2_000): Promise<void> {
   try {
-    await client.send(new ListSecretsCommand({ MaxResults: 1 }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+    await client.send(new ListSecretsCommand({ MaxResults: 1 }), {
+      abortSignal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status !== undefined && status < 500) return;

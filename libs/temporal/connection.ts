@@ -10,7 +10,9 @@ function tlsOptions(temporal: Config['temporal']) {
   return {
     ...(temporal.tlsCaPath ? { serverRootCACertificate: readFileSync(temporal.tlsCaPath) } : {}),
     ...(temporal.tlsCertPath && temporal.tlsKeyPath
-      ? { clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) } }
+      ? {
+          clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) },
+        }
       : {}),
   };
 }
@@ -29,7 +31,11 @@ export function createTemporalClient(temporal: Config['temporal'], address: stri
   return new Client({ connection, namespace: temporal.namespace });
 }
 
-export function connectWorker(temporal: Config['temporal'], address: string, log: Logger): Promise<NativeConnection> {
+export function connectWorker(
+  temporal: Config['temporal'],
+  address: string,
+  log: Logger,
+): Promise<NativeConnection> {
   installWorkerLogging(log);
   const options: NativeConnectionOptions = connectionOptions(temporal, address) as NativeConnectionOptions;
   return NativeConnection.connect(options);

@@ -63,9 +63,10 @@ export class Envelope {
       const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(recordId));
       decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-      return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]).toString(
-        'utf8',
-      );
+      return Buffer.concat([
+        decipher.update(bytes.subarray(0, bytes.length - 16)),
+        decipher.final(),
+      ]).toString('utf8');
     } catch (err) {
       throw new VaultDecryptionError('Sealed value failed authentication', { cause: err });
     }

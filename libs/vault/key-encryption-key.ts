@@ -57,7 +57,10 @@ export class LocalKeyEncryptionKey implements KeyEncryptionKey {
     decipher.setAAD(Buffer.from(this.id));
     decipher.setAuthTag(tag);
     return Promise.resolve(
-      Buffer.concat([decipher.update(wrapped.subarray(IV_BYTES, wrapped.length - TAG_BYTES)), decipher.final()]),
+      Buffer.concat([
+        decipher.update(wrapped.subarray(IV_BYTES, wrapped.length - TAG_BYTES)),
+        decipher.final(),
+      ]),
     );
   }
 }

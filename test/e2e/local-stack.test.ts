@@ -22,13 +22,20 @@ describe('the local stack (npm start)', () => {
     const first = await startTestStack(env);
     const credentials = first.adminCredentials();
     await first.control().send(
-      new CreateWorkloadIdentityCommand({ name: 'survivor', allowedResourceOauth2ReturnUrls: ['https://app.example/cb'] }),
+      new CreateWorkloadIdentityCommand({
+        name: 'survivor',
+        allowedResourceOauth2ReturnUrls: ['https://app.example/cb'],
+      }),
     );
     await first.stop();
 
     const second = await startTestStack(env);
     cleanups.push(() => second.stop());
-    assert.deepEqual(second.adminCredentials(), credentials, 'the admin credentials are kept, not regenerated');
+    assert.deepEqual(
+      second.adminCredentials(),
+      credentials,
+      'the admin credentials are kept, not regenerated',
+    );
     const kept = await second.control().send(new GetWorkloadIdentityCommand({ name: 'survivor' }));
     assert.deepEqual(kept.allowedResourceOauth2ReturnUrls, ['https://app.example/cb']);
 

@@ -16,13 +16,20 @@ import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { signedFetch } from '../helpers/signed-fetch';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 
-const ARN_PREFIX = 'arn:aws:bedrock-agentcore:us-east-1:000000000000:workload-identity-directory/default/workload-identity/';
+const ARN_PREFIX =
+  'arn:aws:bedrock-agentcore:us-east-1:000000000000:workload-identity-directory/default/workload-identity/';
 
-async function rejects<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
+async function rejects<T extends Error>(
+  promise: Promise<unknown>,
+  type: new (...args: never[]) => T,
+): Promise<T> {
   try {
     await promise;
   } catch (err) {
-    assert.ok(err instanceof type, `expected ${type.name}, got ${(err as Error).name}: ${(err as Error).message}`);
+    assert.ok(
+      err instanceof type,
+      `expected ${type.name}, got ${(err as Error).name}: ${(err as Error).message}`,
+    );
     return err;
   }
   assert.fail(`expected ${type.name}, but the call succeeded`);
@@ -67,8 +74,11 @@ for (const engine of ['pglite', 'postgres'] as const) {
           allowedResourceOauth2ReturnUrls: ['https://app.example.com/v2', 'http://localhost:3000/cb'],
         }),
       );
-      assert.deepEqual(updated.allowedResourceOauth2ReturnUrls, ['https://app.example.com/v2', 'http://localhost:3000/cb']);
-      assert.ok(updated.lastUpdatedTime! > fetched.lastUpdatedTime!);
+      assert.deepEqual(updated.allowedResourceOauth2ReturnUrls, [
+        'https://app.example.com/v2',
+        'http://localhost:3000/cb',
+      ]);
+      assert.ok(updated.lastUpdatedTime! > fetched.lastUpdatedTime);
       assert.equal(updated.createdTime?.getTime(), fetched.createdTime.getTime());
 
       const untouched = await client.send(new UpdateWorkloadIdentityCommand({ name: 'crm-agent' }));
@@ -76,14 +86,31 @@ for (const engine of ['pglite', 'postgres'] as const) {
 
       const deleted = await client.send(new DeleteWorkloadIdentityCommand({ name: 'crm-agent' }));
       assert.equal(deleted.$metadata.httpStatusCode, 204);
-      await rejects(client.send(new GetWorkloadIdentityCommand({ name: 'crm-agent' })), ResourceNotFoundException);
-      await rejects(client.send(new DeleteWorkloadIdentityCommand({ name: 'crm-agent' })), ResourceNotFoundException);
-      await rejects(client.send(new UpdateWorkloadIdentityCommand({ name: 'crm-agent' })), ResourceNotFoundException);
+      await rejects(
+        client.send(new GetWorkloadIdentityCommand({ name: 'crm-agent' })),
+        ResourceNotFoundException,
+      );
+      await rejects(
+        client.send(new DeleteWorkloadIdentityCommand({ name: 'crm-agent' })),
+        ResourceNotFoundException,
+      );
+      await rejects(
+        client.send(new UpdateWorkloadIdentityCommand({ name: 'crm-agent' })),
+        ResourceNotFoundException,
+      );
     });
 
     it('refuses a duplicate name with ConflictException and keeps the first', async () => {
-      await client.send(new CreateWorkloadIdentityCommand({ name: 'dup-agent', allowedResourceOauth2ReturnUrls: ['https://a.example/cb'] }));
-      const err = await rejects(client.send(new CreateWorkloadIdentityCommand({ name: 'dup-agent' })), ConflictException);
+      await client.send(
+        new CreateWorkloadIdentityCommand({
+          name: 'dup-agent',
+          allowedResourceOauth2ReturnUrls: ['https://a.example/cb'],
+        }),
+      );
+      const err = await rejects(
+        client.send(new CreateWorkloadIdentityCommand({ name: 'dup-agent' })),
+        ConflictException,
+      );
       assert.equal(err.$metadata.httpStatusCode, 409);
       assert.match(err.message, /dup-agent already exists/);
       const kept = await client.send(new GetWorkloadIdentityCommand({ name: 'dup-agent' }));
@@ -96,11 +123,25 @@ for (const engine of ['pglite', 'postgres'] as const) {
         { input: { name: 'x'.repeat(256) }, field: 'name', message: /at most 255/ },
         { input: { name: 'has space' }, field: 'name', message: /\[A-Za-z0-9_.-\]\+/ },
         { input: {}, field: 'name', message: /required/ },
-        { input: { name: 'ok-name', allowedResourceOauth2ReturnUrls: ['not a url'] }, field: 'allowedResourceOauth2ReturnUrls.0', message: /URL/ },
-        { input: { name: 'ok-name', allowedResourceOauth2ReturnUrls: [`https://a.example/${'p'.repeat(2048)}`] }, field: 'allowedResourceOauth2ReturnUrls.0', message: /2048/ },
+        {
+          input: { name: 'ok-name', allowedResourceOauth2ReturnUrls: ['not a url'] },
+          field: 'allowedResourceOauth2ReturnUrls.0',
+          message: /URL/,
+        },
+        {
+          input: {
+            name: 'ok-name',
+            allowedResourceOauth2ReturnUrls: [`https://a.example/${'p'.repeat(2048)}`],
+          },
+          field: 'allowedResourceOauth2ReturnUrls.0',
+          message: /2048/,
+        },
         { input: { name: 'ok-name', tags: { 'bad#key': 'v' } }, field: 'tags.bad#key', message: /tag keys/ },
         {
-          input: { name: 'ok-name', tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) },
+          input: {
+            name: 'ok-name',
+            tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])),
+          },
           field: 'tags',
           message: /at most 50/,
         },
@@ -116,7 +157,10 @@ for (const engine of ['pglite', 'postgres'] as const) {
         assert.ok(entry, `fieldList ${JSON.stringify(err.fieldList)} should name ${field}`);
         assert.match(entry.message ?? '', message);
       }
-      await rejects(client.send(new GetWorkloadIdentityCommand({ name: 'ok-name' })), ResourceNotFoundException);
+      await rejects(
+        client.send(new GetWorkloadIdentityCommand({ name: 'ok-name' })),
+        ResourceNotFoundException,
+      );
     });
 
     it('pages through identities with nextToken and maxResults', async () => {
@@ -129,7 +173,8 @@ for (const engine of ['pglite', 'postgres'] as const) {
         const page = await client.send(new ListWorkloadIdentitiesCommand({ maxResults: 10, nextToken }));
         assert.ok(page.workloadIdentities!.length <= 10);
         seen.push(...page.workloadIdentities!.map((w) => w.name!));
-        for (const w of page.workloadIdentities!) assert.equal(w.workloadIdentityArn, `${ARN_PREFIX}${w.name}`);
+        for (const w of page.workloadIdentities!)
+          assert.equal(w.workloadIdentityArn, `${ARN_PREFIX}${w.name}`);
         nextToken = page.nextToken;
         pages += 1;
       } while (nextToken);
@@ -138,9 +183,15 @@ for (const engine of ['pglite', 'postgres'] as const) {
       assert.equal(new Set(seen).size, seen.length);
       assert.ok(pages >= 3);
 
-      const tooMany = await rejects(client.send(new ListWorkloadIdentitiesCommand({ maxResults: 21 })), ValidationException);
+      const tooMany = await rejects(
+        client.send(new ListWorkloadIdentitiesCommand({ maxResults: 21 })),
+        ValidationException,
+      );
       assert.equal(tooMany.fieldList?.[0]?.name, 'maxResults');
-      const forged = await rejects(client.send(new ListWorkloadIdentitiesCommand({ nextToken: 'forged' })), ValidationException);
+      const forged = await rejects(
+        client.send(new ListWorkloadIdentitiesCommand({ nextToken: 'forged' })),
+        ValidationException,
+      );
       assert.equal(forged.fieldList?.[0]?.name, 'nextToken');
     });
 
@@ -156,12 +207,18 @@ for (const engine of ['pglite', 'postgres'] as const) {
       assert.equal(unsigned.status, 403);
       assert.equal(unsigned.headers.get('x-amzn-errortype'), 'MissingAuthenticationTokenException');
 
-      const wrongSecret = test.control({ accessKeyId: admin.accessKeyId, secretAccessKey: 'not-the-secret-at-all' });
+      const wrongSecret = test.control({
+        accessKeyId: admin.accessKeyId,
+        secretAccessKey: 'not-the-secret-at-all',
+      });
       const badSig = await rejects(wrongSecret.send(new ListWorkloadIdentitiesCommand({})), Error);
       assert.equal(badSig.name, 'InvalidSignatureException');
       assert.equal((badSig as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode, 403);
 
-      const unknown = test.control({ accessKeyId: 'MDAKUNKNOWN000000000', secretAccessKey: 'whatever-secret' });
+      const unknown = test.control({
+        accessKeyId: 'MDAKUNKNOWN000000000',
+        secretAccessKey: 'whatever-secret',
+      });
       const unknownErr = await rejects(unknown.send(new ListWorkloadIdentitiesCommand({})), Error);
       assert.equal(unknownErr.name, 'UnrecognizedClientException');
 
@@ -246,11 +303,20 @@ for (const engine of ['pglite', 'postgres'] as const) {
       const limited = test.control(reader);
       const allowed = await limited.send(new GetWorkloadIdentityCommand({ name: 'policy-a' }));
       assert.equal(allowed.name, 'policy-a');
-      const otherWorkload = await rejects(limited.send(new GetWorkloadIdentityCommand({ name: 'policy-b' })), AccessDeniedException);
+      const otherWorkload = await rejects(
+        limited.send(new GetWorkloadIdentityCommand({ name: 'policy-b' })),
+        AccessDeniedException,
+      );
       assert.match(otherWorkload.message, /policy-b/);
-      await rejects(limited.send(new CreateWorkloadIdentityCommand({ name: 'policy-c' })), AccessDeniedException);
+      await rejects(
+        limited.send(new CreateWorkloadIdentityCommand({ name: 'policy-c' })),
+        AccessDeniedException,
+      );
       await rejects(limited.send(new ListWorkloadIdentitiesCommand({})), AccessDeniedException);
-      await rejects(client.send(new GetWorkloadIdentityCommand({ name: 'policy-c' })), ResourceNotFoundException);
+      await rejects(
+        client.send(new GetWorkloadIdentityCommand({ name: 'policy-c' })),
+        ResourceNotFoundException,
+      );
     });
   });
 }

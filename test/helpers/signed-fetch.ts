@@ -38,5 +38,9 @@ export async function signedFetch(options: {
   const request = { headers: { ...(signed.headers as Record<string, string>) }, body: options.body };
   options.afterSigning?.(request);
   delete request.headers.host;
-  return fetch(new URL(options.path, options.url), { method: 'POST', headers: request.headers, body: request.body });
+  return fetch(new URL(options.path, options.url), {
+    method: 'POST',
+    headers: request.headers,
+    body: request.body,
+  });
 }

@@ -42,7 +42,10 @@ export class ApiModule {
             ),
         },
         { provide: APP_GUARD, useClass: SigV4Guard },
-        { provide: APP_FILTER, useFactory: () => new AwsExceptionFilter(runtime.log.child({ component: 'api' })) },
+        {
+          provide: APP_FILTER,
+          useFactory: () => new AwsExceptionFilter(runtime.log.child({ component: 'api' })),
+        },
       ],
     };
   }

@@ -20,7 +20,7 @@ export async function createApi(runtime: Runtime): Promise<NestFastifyApplicatio
     return503OnClosing: true,
     genReqId: () => randomUUID(),
   });
-  const fastify = adapter.getInstance() as unknown as FastifyInstance;
+  const fastify = adapter.getInstance<FastifyInstance>();
   registerJsonBody(fastify);
   // AWS answers with its clock; the AWS SDK reads it to correct its own after a skew error.
   fastify.addHook('onSend', async (request, reply) => {

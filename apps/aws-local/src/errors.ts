@@ -14,7 +14,10 @@ export type Input = Record<string, unknown>;
 export function requireString(input: Input, field: string): string {
   const value = input[field];
   if (typeof value !== 'string' || value.length === 0) {
-    throw new AwsJsonError('ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must not be null`);
+    throw new AwsJsonError(
+      'ValidationException',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }

@@ -58,7 +58,10 @@ export class KmsService {
       case 'ReEncrypt':
         return this.reEncrypt(input);
       default:
-        throw new AwsJsonError('UnsupportedOperationException', `Operation ${operation} is not supported by this endpoint`);
+        throw new AwsJsonError(
+          'UnsupportedOperationException',
+          `Operation ${operation} is not supported by this endpoint`,
+        );
     }
   }
 
@@ -80,7 +83,8 @@ export class KmsService {
 
   private createAlias(input: Input) {
     const alias = requireString(input, 'AliasName');
-    if (!alias.startsWith('alias/')) throw new AwsJsonError('ValidationException', 'Alias must start with alias/');
+    if (!alias.startsWith('alias/'))
+      throw new AwsJsonError('ValidationException', 'Alias must start with alias/');
     this.state.aliases[alias] = this.find(requireString(input, 'TargetKeyId')).id;
     this.store.save();
     return {};
@@ -130,7 +134,8 @@ export class KmsService {
     const idLength = bytes[0] ?? 0;
     const keyId = bytes.subarray(1, 1 + idLength).toString();
     const key = this.state.keys.find((k) => k.id === keyId);
-    if (!key) throw new AwsJsonError('InvalidCiphertextException', 'The ciphertext refers to an unknown key.');
+    if (!key)
+      throw new AwsJsonError('InvalidCiphertextException', 'The ciphertext refers to an unknown key.');
     if (!key.enabled) throw new AwsJsonError('DisabledException', `${key.arn} is disabled.`);
     const iv = bytes.subarray(1 + idLength, 1 + idLength + IV_BYTES);
     const body = bytes.subarray(1 + idLength + IV_BYTES);
@@ -138,9 +143,18 @@ export class KmsService {
       const decipher = createDecipheriv('aes-256-gcm', Buffer.from(key.material, 'base64'), iv);
       decipher.setAAD(contextBytes(context));
       decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-      return { key, plaintext: Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]) };
+      return {
+        key,
+        plaintext: Buffer.concat([
+          decipher.update(body.subarray(0, body.length - TAG_BYTES)),
+          decipher.final(),
+        ]),
+      };
     } catch {
-      throw new AwsJsonError('InvalidCiphertextException', 'The ciphertext is invalid or the encryption context does not match.');
+      throw new AwsJsonError(
+        'InvalidCiphertextException',
+        'The ciphertext is invalid or the encryption context does not match.',
+      );
     }
   }
 
@@ -158,9 +172,16 @@ export class KmsService {
     const { key, plaintext } = this.open(requireString(input, 'CiphertextBlob'), input.EncryptionContext);
     const expected = optionalString(input, 'KeyId');
     if (expected && this.find(expected).id !== key.id) {
-      throw new AwsJsonError('IncorrectKeyException', 'The key ID in the request does not identify the key used to encrypt.');
+      throw new AwsJsonError(
+        'IncorrectKeyException',
+        'The key ID in the request does not identify the key used to encrypt.',
+      );
     }
-    return { Plaintext: plaintext.toString('base64'), KeyId: key.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+    return {
+      Plaintext: plaintext.toString('base64'),
+      KeyId: key.arn,
+      EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+    };
   }
 
   private generateDataKey(input: Input) {
@@ -176,7 +197,10 @@ export class KmsService {
   }
 
   private reEncrypt(input: Input) {
-    const { key: source, plaintext } = this.open(requireString(input, 'CiphertextBlob'), input.SourceEncryptionContext);
+    const { key: source, plaintext } = this.open(
+      requireString(input, 'CiphertextBlob'),
+      input.SourceEncryptionContext,
+    );
     const target = this.usable(requireString(input, 'DestinationKeyId'));
     return {
       CiphertextBlob: this.seal(target, plaintext, input.DestinationEncryptionContext),

@@ -58,17 +58,23 @@ export class SecretsManagerService {
       case 'UntagResource':
         return this.untag(input);
       default:
-        throw new AwsJsonError('UnknownOperationException', `Operation ${operation} is not supported by this endpoint`);
+        throw new AwsJsonError(
+          'UnknownOperationException',
+          `Operation ${operation} is not supported by this endpoint`,
+        );
     }
   }
 
   private find(secretId: string, options: { allowDeleted?: boolean } = {}): Secret {
-    const secret = this.secrets.find((s) => s.name === secretId || s.arn === secretId || s.arn.startsWith(`${secretId}-`));
-    if (!secret) throw new AwsJsonError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    const secret = this.secrets.find(
+      (s) => s.name === secretId || s.arn === secretId || s.arn.startsWith(`${secretId}-`),
+    );
+    if (!secret)
+      throw new AwsJsonError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     if (secret.deletedAt && !options.allowDeleted) {
       throw new AwsJsonError(
         'InvalidRequestException',
-        'You tried to perform the operation on a secret that\'s currently marked deleted.',
+        "You tried to perform the operation on a secret that's currently marked deleted.",
       );
     }
     return secret;
@@ -77,7 +83,10 @@ export class SecretsManagerService {
   private create(input: Input) {
     const name = requireString(input, 'Name');
     if (this.secrets.some((s) => s.name === name)) {
-      throw new AwsJsonError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+      throw new AwsJsonError(
+        'ResourceExistsException',
+        `The operation failed because the secret ${name} already exists.`,
+      );
     }
     const now = new Date().toISOString();
     const suffix = randomBytes(3).toString('hex').slice(0, 6);
@@ -108,7 +117,8 @@ export class SecretsManagerService {
     // AWSCURRENT moves to the new version; the old current becomes AWSPREVIOUS.
     for (const v of secret.versions) {
       v.stages = v.stages.filter((s) => s !== 'AWSPREVIOUS');
-      if (v.stages.includes('AWSCURRENT')) v.stages = [...v.stages.filter((s) => s !== 'AWSCURRENT'), 'AWSPREVIOUS'];
+      if (v.stages.includes('AWSCURRENT'))
+        v.stages = [...v.stages.filter((s) => s !== 'AWSCURRENT'), 'AWSPREVIOUS'];
     }
     secret.versions = secret.versions.filter((v) => v.stages.length > 0);
     const now = new Date().toISOString();
@@ -145,7 +155,11 @@ export class SecretsManagerService {
   private putValue(input: Input) {
     const secret = this.find(requireString(input, 'SecretId'));
     const version = this.addVersion(secret, input);
-    if (!version) throw new AwsJsonError('InvalidParameterException', 'You must provide either SecretString or SecretBinary.');
+    if (!version)
+      throw new AwsJsonError(
+        'InvalidParameterException',
+        'You must provide either SecretString or SecretBinary.',
+      );
     this.store.save();
     return { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: version.stages };
   }

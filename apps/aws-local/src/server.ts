@@ -61,7 +61,8 @@ export async function startLocalAws(options: {
         reply(200, service.handle(operation, input) ?? {});
       } catch (err) {
         if (err instanceof AwsJsonError) reply(err.status, { __type: err.type, message: err.message });
-        else if (err instanceof SyntaxError) reply(400, { __type: 'SerializationException', message: 'Malformed JSON' });
+        else if (err instanceof SyntaxError)
+          reply(400, { __type: 'SerializationException', message: 'Malformed JSON' });
         else reply(500, { __type: 'InternalFailure', message: 'Internal failure' });
       }
     });

@@ -3,7 +3,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { Config } from '../../../libs/config/config';
 import { assertPortFree } from '../../../libs/local-stack/ports';
-import { startTemporalDevServer, type TemporalDevServer } from '../../../libs/local-stack/temporal-dev-server';
+import {
+  startTemporalDevServer,
+  type TemporalDevServer,
+} from '../../../libs/local-stack/temporal-dev-server';
 import type { Logger } from '../../../libs/logging/logger';
 import { openRuntime, temporalAddress, type Runtime } from '../../../libs/runtime/runtime';
 import { connectWorker } from '../../../libs/temporal/connection';

@@ -10,7 +10,9 @@ import { Public } from '../wire/operation.decorator';
 const TIMEOUT_MS = 2_000;
 
 function withTimeout(check: Promise<unknown>): Promise<'ok' | 'unreachable'> {
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), TIMEOUT_MS).unref());
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error('timeout')), TIMEOUT_MS).unref(),
+  );
   return Promise.race([check, timeout]).then(
     () => 'ok' as const,
     () => 'unreachable' as const,

@@ -31,7 +31,8 @@ export function toWireError(err: unknown): WireError {
     const status = err.getStatus();
     if (status === 404) return new FrameworkError(404, 'UnknownOperationException', 'Unknown operation');
     if (status === 413) return new ValidationException('Request body is too large', [], 'CannotParse');
-    if (status === 415) return new ValidationException('Content-Type must be application/json', [], 'CannotParse');
+    if (status === 415)
+      return new ValidationException('Content-Type must be application/json', [], 'CannotParse');
     if (status < 500) return new ValidationException(err.message, [], 'CannotParse');
   }
   const fastifyCode = (err as { code?: unknown; statusCode?: unknown }).code;
@@ -64,7 +65,10 @@ export class AwsExceptionFilter implements ExceptionFilter {
     if (wire instanceof InternalServerException && wire !== err) {
       this.log.error({ err }, 'unhandled error');
     } else if (wire.status === 403) {
-      this.log.info({ type: wire.type, reason: (wire as AuthenticationException).message }, 'request refused');
+      this.log.info(
+        { type: wire.type, reason: (wire as AuthenticationException).message },
+        'request refused',
+      );
     }
     sendWireError(reply, wire);
   }

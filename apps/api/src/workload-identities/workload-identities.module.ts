@@ -12,7 +12,10 @@ import { WorkloadIdentitiesService } from './workload-identities.service';
       provide: WorkloadIdentitiesService,
       inject: [RUNTIME],
       useFactory: (runtime: Runtime) =>
-        new WorkloadIdentitiesService(new WorkloadIdentitiesRepository(runtime.db), runtime.config.deployment),
+        new WorkloadIdentitiesService(
+          new WorkloadIdentitiesRepository(runtime.db),
+          runtime.config.deployment,
+        ),
     },
   ],
 })

@@ -46,13 +46,21 @@ export class WorkloadIdentitiesRepository {
   }
 
   async find(name: string): Promise<WorkloadIdentityRecord | undefined> {
-    const row = await this.db.selectFrom('workload_identities').selectAll().where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('workload_identities')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row ? toRecord(row) : undefined;
   }
 
   /** Names in order, starting after `after`; one more than `limit` tells whether a next page exists. */
   async page(limit: number, after?: string): Promise<WorkloadIdentityRecord[]> {
-    let query = this.db.selectFrom('workload_identities').selectAll().orderBy('name').limit(limit + 1);
+    let query = this.db
+      .selectFrom('workload_identities')
+      .selectAll()
+      .orderBy('name')
+      .limit(limit + 1);
     if (after !== undefined) query = query.where('name', '>', after);
     return (await query.execute()).map(toRecord);
   }
@@ -65,7 +73,9 @@ export class WorkloadIdentitiesRepository {
       .updateTable('workload_identities')
       .set({
         updated_at: changes.updatedAt,
-        ...(changes.allowedReturnUrls ? { allowed_return_urls: JSON.stringify(changes.allowedReturnUrls) } : {}),
+        ...(changes.allowedReturnUrls
+          ? { allowed_return_urls: JSON.stringify(changes.allowedReturnUrls) }
+          : {}),
       })
       .where('name', '=', name)
       .returningAll()
@@ -75,7 +85,10 @@ export class WorkloadIdentitiesRepository {
 
   /** True when a row was deleted. */
   async delete(name: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('workload_identities').where('name', '=', name).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('workload_identities')
+      .where('name', '=', name)
+      .executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
 }

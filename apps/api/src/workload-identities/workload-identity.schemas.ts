@@ -60,7 +60,12 @@ export const updateWorkloadIdentityInput = z.object({
 
 export const listWorkloadIdentitiesInput = z.object({
   nextToken: z.string().min(1, 'must not be empty').max(2048, 'must be at most 2048 characters').optional(),
-  maxResults: z.number().int('must be an integer').min(1, 'must be at least 1').max(20, 'must be at most 20').optional(),
+  maxResults: z
+    .number()
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(20, 'must be at most 20')
+    .optional(),
 });
 
 export type CreateWorkloadIdentityInput = z.output<typeof createWorkloadIdentityInput>;
