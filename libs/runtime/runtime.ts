@@ -31,7 +31,7 @@ export function temporalAddress(config: Config): string {
 
 /**
  * Opens the database (running migrations), the vault key, and the clients of Temporal and Secrets
- * Manager; then makes sure the admin principal exists.
+ * Manager.
  */
 export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
   // The data folder holds the vault key and the admin credentials: owner only.
@@ -73,4 +73,24 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       await db.destroy();
     },
   };
+}
+
+/**
+ * Makes sure the admin principal exists (the API's job; a worker never needs it), and logs where
+ * its credentials come from.
+ */
+export async function ensureAdmin(runtime: Runtime): Promise<void> {
+  const { config, log } = runtime;
+  const admin = await bootstrapAdmin(runtime.principals, {
+    fromEnvironment: config.auth.adminCredentials,
+    credentialsFile: config.auth.adminCredentialsFile,
+  });
+  log.info(
+    {
+      accessKeyId: admin.accessKeyId,
+      source: admin.source,
+      ...(admin.source === 'environment' ? {} : { credentialsFile: config.auth.adminCredentialsFile }),
+    },
+    'admin principal ready',
+  );
 }

@@ -8,7 +8,7 @@ import {
   type TemporalDevServer,
 } from '../../../libs/local-stack/temporal-dev-server';
 import type { Logger } from '../../../libs/logging/logger';
-import { openRuntime, temporalAddress, type Runtime } from '../../../libs/runtime/runtime';
+import { ensureAdmin, openRuntime, temporalAddress, type Runtime } from '../../../libs/runtime/runtime';
 import { connectWorker } from '../../../libs/temporal/connection';
 import { startLocalAws, type LocalAws } from '../../aws-local/src/server';
 import { createApi } from '../../api/src/create-api';
@@ -72,6 +72,7 @@ export async function startLocalStack(config: Config, log: Logger): Promise<Loca
     }
 
     runtime = await openRuntime(effective, log);
+    await ensureAdmin(runtime);
     connection = await connectWorker(effective.temporal, temporalAddress(effective), log);
     worker = await createWorker(runtime, connection);
     workerDone = worker.run();
