@@ -153,7 +153,8 @@ export class SigV4Verifier {
         method: request.method,
         protocol: 'https:',
         hostname: 'unused',
-        path: decodePath(request.path),
+        // As sent: the signer escapes it once more, as AWS does for every service but S3.
+        path: request.path,
         query: parseQuery(request.query),
         headers,
         body: request.body,
@@ -202,15 +203,6 @@ function parseAmzDate(value: string): Date | undefined {
   if (!m) return undefined;
   const date = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
   return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-/** The signer percent-encodes the path itself, so it must receive the decoded form. */
-function decodePath(path: string): string {
-  try {
-    return path.split('/').map(decodeURIComponent).join('/');
-  } catch {
-    throw new AuthenticationException('InvalidSignatureException', 'The request path is not validly encoded');
-  }
 }
 
 function parseQuery(query: string): Record<string, string | string[]> {

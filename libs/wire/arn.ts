@@ -19,3 +19,9 @@ export function workloadIdentityDirectoryArn(d: Deployment): string {
 export function workloadIdentityArn(d: Deployment, name: string): string {
   return `${workloadIdentityDirectoryArn(d)}/workload-identity/${name}`;
 }
+
+/** The workload identity name in one of this deployment's workload identity ARNs, else undefined. */
+export function parseWorkloadIdentityArn(d: Deployment, arn: string): string | undefined {
+  const prefix = `${workloadIdentityDirectoryArn(d)}/workload-identity/`;
+  return arn.startsWith(prefix) ? arn.slice(prefix.length) : undefined;
+}

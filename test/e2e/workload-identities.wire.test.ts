@@ -6,7 +6,10 @@ import {
   CreateWorkloadIdentityCommand,
   DeleteWorkloadIdentityCommand,
   GetWorkloadIdentityCommand,
+  ListTagsForResourceCommand,
   ListWorkloadIdentitiesCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   ResourceNotFoundException,
   UpdateWorkloadIdentityCommand,
   ValidationException,
@@ -193,6 +196,34 @@ for (const engine of ['pglite', 'postgres'] as const) {
         ValidationException,
       );
       assert.equal(forged.fieldList?.[0]?.name, 'nextToken');
+    });
+
+    it('tags an identity by ARN with TagResource, UntagResource and ListTagsForResource', async () => {
+      const { workloadIdentityArn: arn } = await client.send(
+        new CreateWorkloadIdentityCommand({ name: 'tagged-agent', tags: { team: 'sales', env: 'dev' } }),
+      );
+      const listed = await client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+      assert.deepEqual(listed.tags, { team: 'sales', env: 'dev' });
+
+      await client.send(new TagResourceCommand({ resourceArn: arn, tags: { env: 'prod', owner: 'crm' } }));
+      await client.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ['team', 'absent'] }));
+      const after = await client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+      assert.deepEqual(after.tags, { env: 'prod', owner: 'crm' });
+
+      const tooMany = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`extra${i}`, 'v']));
+      await rejects(
+        client.send(new TagResourceCommand({ resourceArn: arn, tags: tooMany })),
+        ValidationException,
+      );
+      const unknown = `${ARN_PREFIX}no-such-agent`;
+      await rejects(
+        client.send(new ListTagsForResourceCommand({ resourceArn: unknown })),
+        ResourceNotFoundException,
+      );
+      await rejects(
+        client.send(new TagResourceCommand({ resourceArn: unknown, tags: { a: 'b' } })),
+        ResourceNotFoundException,
+      );
     });
 
     it('refuses unsigned, badly signed, stale and unknown-key requests with 403 before any handler', async () => {

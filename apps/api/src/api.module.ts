@@ -4,6 +4,7 @@ import { SigV4Verifier } from '../../../libs/auth/sigv4.verifier';
 import type { Runtime } from '../../../libs/runtime/runtime';
 import { SIGV4_VERIFIER, SigV4Guard } from './auth/sigv4.guard';
 import { HealthController } from './health/health.controller';
+import { TagsModule } from './tags/tags.module';
 import { RUNTIME } from './tokens';
 import { AwsExceptionFilter } from './wire/aws-exception.filter';
 import { WorkloadIdentitiesModule } from './workload-identities/workload-identities.module';
@@ -26,7 +27,7 @@ export class ApiModule {
   static register(runtime: Runtime): DynamicModule {
     return {
       module: ApiModule,
-      imports: [RuntimeModule.register(runtime), WorkloadIdentitiesModule],
+      imports: [RuntimeModule.register(runtime), WorkloadIdentitiesModule, TagsModule],
       controllers: [HealthController],
       providers: [
         {

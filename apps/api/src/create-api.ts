@@ -18,6 +18,8 @@ export async function createApi(runtime: Runtime): Promise<NestFastifyApplicatio
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    // ARNs travel as path parameters (`/tags/{resourceArn}`) and run to 1011 characters.
+    maxParamLength: 2048,
     genReqId: () => randomUUID(),
   });
   const fastify = adapter.getInstance<FastifyInstance>();

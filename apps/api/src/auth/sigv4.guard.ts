@@ -41,8 +41,10 @@ export class SigV4Guard implements CanActivate {
       headers: request.headers,
       body: request.rawBody,
     });
-    const body = request.body as Record<string, unknown> | undefined;
-    const workload = operation.workloadField ? body?.[operation.workloadField] : undefined;
+    const workload = operation.workload?.({
+      body: request.body,
+      params: request.params as Record<string, string | undefined>,
+    });
     authorize(principal, operation.name, typeof workload === 'string' ? workload : undefined);
     request.principal = principal;
     return true;

@@ -91,4 +91,14 @@ export class WorkloadIdentitiesRepository {
       .executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
+
+  /** Replaces the tag map of an identity; false when there is no such identity. */
+  async setTags(name: string, tags: Record<string, string>): Promise<boolean> {
+    const result = await this.db
+      .updateTable('workload_identities')
+      .set({ tags: JSON.stringify(tags) })
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
 }
