@@ -18,5 +18,5 @@ export const untagResourceInput = z.object({
 });
 
 /** Tag keys arrive as a repeated query parameter: one value is a string, several an array. */
-export const queryList = (value: unknown): string[] =>
-  value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
+export const queryList = (value: unknown): unknown[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
