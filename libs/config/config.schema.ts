@@ -34,6 +34,10 @@ export const environmentSchema = z.object({
     .regex(/^[A-Z0-9]{16,128}$/, 'must be 16-128 upper-case letters and digits')
     .optional(),
   MANDATE_ADMIN_SECRET_ACCESS_KEY: z.string().min(16).max(256).optional(),
+  MANDATE_ALLOW_PRIVATE_NETWORK_URLS: bool.default(false),
+  MANDATE_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  MANDATE_WAT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  MANDATE_WAT_KEY_ROTATION_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
@@ -93,6 +97,16 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
             }
           : undefined,
       adminCredentialsFile: resolve(dataDir, 'admin-credentials'),
+    },
+    outbound: {
+      /** Loopback and private-network URLs (and plain http to them) for local IdPs; off in production. */
+      allowPrivateNetworks: env.MANDATE_ALLOW_PRIVATE_NETWORK_URLS,
+    },
+    jwt: { clockToleranceSeconds: env.MANDATE_JWT_CLOCK_TOLERANCE_SECONDS },
+    wat: {
+      ttlSeconds: env.MANDATE_WAT_TTL_SECONDS,
+      rotationMs: env.MANDATE_WAT_KEY_ROTATION_HOURS * 3_600_000,
+      refreshMs: 60_000,
     },
     logLevel: env.LOG_LEVEL,
     database: env.DATABASE_URL

@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationP
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { Pool } from 'pg';
 import * as initial from './migrations/0001-initial';
+import * as workloadAccessTokens from './migrations/0002-workload-access-tokens';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -16,6 +17,7 @@ export type DatabaseTarget = { kind: 'pglite'; dir: string } | { kind: 'postgres
  */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-workload-access-tokens': workloadAccessTokens,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { CustomJwtAuthorizer } from '../auth/jwt-authorizer';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** jsonb columns are written as JSON text and read back parsed, on both engines. */
@@ -25,11 +26,22 @@ export interface WorkloadIdentitiesTable {
   name: string;
   allowed_return_urls: Json<string[]>;
   tags: Json<Record<string, string>>;
+  jwt_authorizer: ColumnType<CustomJwtAuthorizer | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface WatKeysTable {
+  kid: string;
+  secret_sealed: string;
+  kek_id: string;
+  signs_from: Timestamp;
+  signs_until: Timestamp;
+  verifies_until: Timestamp;
 }
 
 export interface Database {
   principals: PrincipalsTable;
   workload_identities: WorkloadIdentitiesTable;
+  wat_keys: WatKeysTable;
 }

@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
 import { bootstrapAdmin } from '../auth/bootstrap-admin';
+import { JwtVerifier } from '../auth/jwt.verifier';
+import { WatKeyRing } from '../auth/wat-keys';
+import { WorkloadAccessTokens } from '../auth/workload-access-token';
+import { createOutboundFetch } from '../net/outbound-fetch';
 import { PrincipalsRepository } from '../auth/principals.repository';
 import type { Config } from '../config/config';
 import { migrateToLatest, openDatabase, type VaultDb } from '../db/database';
@@ -21,6 +25,10 @@ export interface Runtime {
   principals: PrincipalsRepository;
   secretsManager: SecretsManagerClient;
   temporal: Client;
+  /** The fetch for every URL fetched on someone's say-so (IdPs), behind the SSRF guard. */
+  outboundFetch: typeof fetch;
+  jwtVerifier: JwtVerifier;
+  workloadAccessTokens: WorkloadAccessTokens;
   close(): Promise<void>;
 }
 
@@ -45,6 +53,13 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   }
   const envelope = new Envelope(LocalKeyEncryptionKey.fromFile(join(config.dataDir, 'vault.key')), []);
   const principals = new PrincipalsRepository(db, envelope);
+  const watKeys = new WatKeyRing(db, envelope, {
+    rotationMs: config.wat.rotationMs,
+    maxTokenTtlMs: config.wat.ttlSeconds * 1000,
+    refreshMs: config.wat.refreshMs,
+  });
+  await watKeys.start();
+  const outboundFetch = createOutboundFetch(config.outbound);
   const admin = await bootstrapAdmin(principals, {
     fromEnvironment: config.auth.adminCredentials,
     credentialsFile: config.auth.adminCredentialsFile,
@@ -67,7 +82,17 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     principals,
     secretsManager,
     temporal,
+    outboundFetch,
+    jwtVerifier: new JwtVerifier({
+      fetch: outboundFetch,
+      clockToleranceSeconds: config.jwt.clockToleranceSeconds,
+    }),
+    workloadAccessTokens: new WorkloadAccessTokens(watKeys, {
+      issuer: `mandate:${config.deployment.partition}:${config.deployment.region}:${config.deployment.accountId}`,
+      ttlSeconds: config.wat.ttlSeconds,
+    }),
     async close() {
+      watKeys.stop();
       await temporal.connection.close();
       secretsManager.destroy();
       await db.destroy();

@@ -4,7 +4,9 @@ import { SigV4Verifier } from '../../../libs/auth/sigv4.verifier';
 import type { Runtime } from '../../../libs/runtime/runtime';
 import { SIGV4_VERIFIER, SigV4Guard } from './auth/sigv4.guard';
 import { HealthController } from './health/health.controller';
+import { JwtAuthorizersModule } from './jwt-authorizers/jwt-authorizers.module';
 import { TagsModule } from './tags/tags.module';
+import { WorkloadAccessTokensModule } from './workload-access-tokens/workload-access-tokens.module';
 import { RUNTIME } from './tokens';
 import { AwsExceptionFilter } from './wire/aws-exception.filter';
 import { WorkloadIdentitiesModule } from './workload-identities/workload-identities.module';
@@ -27,7 +29,13 @@ export class ApiModule {
   static register(runtime: Runtime): DynamicModule {
     return {
       module: ApiModule,
-      imports: [RuntimeModule.register(runtime), WorkloadIdentitiesModule, TagsModule],
+      imports: [
+        RuntimeModule.register(runtime),
+        WorkloadIdentitiesModule,
+        TagsModule,
+        JwtAuthorizersModule,
+        WorkloadAccessTokensModule,
+      ],
       controllers: [HealthController],
       providers: [
         {

@@ -1,8 +1,12 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from '../../../../libs/logging/logger';
+import { JwtRejectedError } from '../../../../libs/auth/jwt-authorizer';
+import { WatRejectedError } from '../../../../libs/auth/workload-access-token';
 import {
+  AccessDeniedException,
   InternalServerException,
+  UnauthorizedException,
   ValidationException,
   WireError,
   type AuthenticationException,
@@ -27,6 +31,13 @@ class FrameworkError extends WireError {
  */
 export function toWireError(err: unknown): WireError {
   if (err instanceof WireError) return err;
+  if (err instanceof JwtRejectedError) {
+    // An unreachable issuer is our dependency failing, not the caller's token: a retryable 500.
+    return err.code === 'issuer_unavailable'
+      ? new InternalServerException(err.message)
+      : new UnauthorizedException(err.message);
+  }
+  if (err instanceof WatRejectedError) return new AccessDeniedException(err.message);
   if (err instanceof HttpException) {
     const status = err.getStatus();
     if (status === 404) return new FrameworkError(404, 'UnknownOperationException', 'Unknown operation');

@@ -1,9 +1,11 @@
+import type { CustomJwtAuthorizer } from '../../../../libs/auth/jwt-authorizer';
 import type { VaultDb } from '../../../../libs/db/database';
 
 export interface WorkloadIdentityRecord {
   name: string;
   allowedReturnUrls: string[];
   tags: Record<string, string>;
+  jwtAuthorizer?: CustomJwtAuthorizer;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -12,6 +14,7 @@ type Row = {
   name: string;
   allowed_return_urls: string[];
   tags: Record<string, string>;
+  jwt_authorizer: CustomJwtAuthorizer | null;
   created_at: Date;
   updated_at: Date;
 };
@@ -20,6 +23,7 @@ const toRecord = (row: Row): WorkloadIdentityRecord => ({
   name: row.name,
   allowedReturnUrls: row.allowed_return_urls,
   tags: row.tags,
+  ...(row.jwt_authorizer ? { jwtAuthorizer: row.jwt_authorizer } : {}),
   createdAt: new Date(row.created_at),
   updatedAt: new Date(row.updated_at),
 });
@@ -100,5 +104,20 @@ export class WorkloadIdentitiesRepository {
       .where('name', '=', name)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  /** Sets or (with null) removes the JWT authorizer; the updated record, or undefined when there is none. */
+  async setJwtAuthorizer(
+    name: string,
+    authorizer: CustomJwtAuthorizer | null,
+    updatedAt: Date,
+  ): Promise<WorkloadIdentityRecord | undefined> {
+    const row = await this.db
+      .updateTable('workload_identities')
+      .set({ jwt_authorizer: authorizer ? JSON.stringify(authorizer) : null, updated_at: updatedAt })
+      .where('name', '=', name)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toRecord(row) : undefined;
   }
 }

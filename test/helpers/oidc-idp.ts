@@ -1,0 +1,183 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
+import Provider, { type Configuration } from 'oidc-provider';
+import { freePort } from '../../libs/local-stack/ports';
+
+export interface TestIdp {
+  issuer: string;
+  discoveryUrl: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  /** Requests the provider served per path, e.g. `requests.get('/jwks')`. */
+  requests: Map<string, number>;
+  /** A user who really logs in and consents; returns the tokens the code flow yields. */
+  login(userId: string, options?: { scope?: string }): Promise<{ idToken: string; accessToken: string }>;
+  /** Signs arbitrary claims with the IdP's own key, for the tokens no real flow would issue. */
+  sign(payload: JWTPayload, header?: Record<string, unknown>): Promise<string>;
+  publicJwk: JWK;
+  stop(): Promise<void>;
+}
+
+/** The audience of the IdP's JWT access tokens, as an API of the user's would define it. */
+export const TEST_API_AUDIENCE = 'https://api.mandate.test';
+
+const USERS: Record<string, { groups: string[]; department: string }> = {
+  alice: { groups: ['sales', 'admins'], department: 'sales' },
+  bob: { groups: ['engineering'], department: 'engineering' },
+};
+
+/** A cookie jar just big enough for oidc-provider's interaction cookies. */
+class CookieJar {
+  private readonly cookies = new Map<string, string>();
+  store(response: Response) {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const index = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, index), pair.slice(index + 1));
+    }
+  }
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+/**
+ * A real OpenID Provider (node-oidc-provider) in this process, on a free loopback port: discovery,
+ * JWKS, login and consent pages, the code flow with PKCE, ID tokens and JWT access tokens.
+ */
+export async function startTestIdp(): Promise<TestIdp> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const privateJwk = { ...(await exportJWK(privateKey)), kid: 'idp-key-1', alg: 'RS256', use: 'sig' };
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: 'idp-key-1', alg: 'RS256', use: 'sig' };
+  const clientId = 'agent-app';
+  const clientSecret = randomBytes(16).toString('hex');
+  const redirectUri = `${issuer}/app/callback`;
+
+  const configuration: Configuration = {
+    jwks: { keys: [privateJwk] },
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        scope: 'openid profile read write',
+      },
+    ],
+    scopes: ['openid', 'profile', 'read', 'write'],
+    findAccount: (_ctx, sub) => ({
+      accountId: sub,
+      claims: () => ({ sub, ...USERS[sub] }),
+    }),
+    features: {
+      devInteractions: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => TEST_API_AUDIENCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({ scope: 'read write', audience: TEST_API_AUDIENCE, accessTokenFormat: 'jwt' }),
+      },
+    },
+    extraTokenClaims: (_ctx, token) => {
+      const accountId = (token as { accountId?: string }).accountId;
+      return accountId && USERS[accountId] ? { groups: USERS[accountId].groups, department: USERS[accountId].department } : {};
+    },
+    pkce: { required: () => true },
+    ttl: { AccessToken: 3600, IdToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 },
+    renderError: (ctx, out) => {
+      ctx.type = 'json';
+      ctx.body = out;
+    },
+  };
+  const provider = new Provider(issuer, configuration);
+  const requests = new Map<string, number>();
+  provider.use(async (ctx, next) => {
+    requests.set(ctx.path, (requests.get(ctx.path) ?? 0) + 1);
+    await next();
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = provider.listen(port, '127.0.0.1', () => resolve(s));
+  });
+
+  async function login(userId: string, options: { scope?: string } = {}) {
+    const jar = new CookieJar();
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const state = randomBytes(8).toString('hex');
+    const authorize = new URL('/auth', issuer);
+    authorize.search = new URLSearchParams({
+      client_id: clientId,
+      response_type: 'code',
+      redirect_uri: redirectUri,
+      scope: options.scope ?? 'openid profile read',
+      state,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      resource: TEST_API_AUDIENCE,
+    }).toString();
+
+    let location = authorize.href;
+    for (let step = 0; step < 12; step += 1) {
+      const target = new URL(location, issuer);
+      if (target.href.startsWith(redirectUri)) break;
+      let response = await fetch(target, { redirect: 'manual', headers: { cookie: jar.header() } });
+      jar.store(response);
+      if (response.status === 200) {
+        // An interaction page: log in as the user, or grant consent.
+        const html = await response.text();
+        const form = html.includes('name="login"')
+          ? { prompt: 'login', login: userId, password: 'any' }
+          : { prompt: 'consent' };
+        response = await fetch(target, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(form).toString(),
+        });
+        jar.store(response);
+      }
+      const next = response.headers.get('location');
+      if (!next) throw new Error(`login stopped at ${target.pathname} with HTTP ${response.status}`);
+      location = next;
+    }
+    const callback = new URL(location, issuer);
+    const code = callback.searchParams.get('code');
+    if (!code || callback.searchParams.get('state') !== state) throw new Error(`login did not return a code: ${location}`);
+    const tokenResponse = await fetch(new URL('/token', issuer), {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri,
+        code_verifier: verifier,
+        resource: TEST_API_AUDIENCE,
+      }).toString(),
+    });
+    const tokens = (await tokenResponse.json()) as { id_token?: string; access_token?: string; error?: string };
+    if (!tokens.id_token || !tokens.access_token) throw new Error(`token request failed: ${tokens.error}`);
+    return { idToken: tokens.id_token, accessToken: tokens.access_token };
+  }
+
+  return {
+    issuer,
+    discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+    clientId,
+    clientSecret,
+    redirectUri,
+    requests,
+    login,
+    publicJwk,
+    sign: (payload, header = {}) =>
+      new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'idp-key-1', ...header }).sign(privateKey),
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
