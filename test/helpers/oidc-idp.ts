@@ -80,12 +80,18 @@ export async function startTestIdp(): Promise<TestIdp> {
         enabled: true,
         defaultResource: () => TEST_API_AUDIENCE,
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ scope: 'read write', audience: TEST_API_AUDIENCE, accessTokenFormat: 'jwt' }),
+        getResourceServerInfo: () => ({
+          scope: 'read write',
+          audience: TEST_API_AUDIENCE,
+          accessTokenFormat: 'jwt',
+        }),
       },
     },
     extraTokenClaims: (_ctx, token) => {
       const accountId = (token as { accountId?: string }).accountId;
-      return accountId && USERS[accountId] ? { groups: USERS[accountId].groups, department: USERS[accountId].department } : {};
+      return accountId && USERS[accountId]
+        ? { groups: USERS[accountId].groups, department: USERS[accountId].department }
+        : {};
     },
     pkce: { required: () => true },
     ttl: { AccessToken: 3600, IdToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 },
@@ -130,7 +136,7 @@ export async function startTestIdp(): Promise<TestIdp> {
       if (response.status === 200) {
         // An interaction page: log in as the user, or grant consent.
         const html = await response.text();
-        const form = html.includes('name="login"')
+        const form: Record<string, string> = html.includes('name="login"')
           ? { prompt: 'login', login: userId, password: 'any' }
           : { prompt: 'consent' };
         response = await fetch(target, {
@@ -147,7 +153,8 @@ export async function startTestIdp(): Promise<TestIdp> {
     }
     const callback = new URL(location, issuer);
     const code = callback.searchParams.get('code');
-    if (!code || callback.searchParams.get('state') !== state) throw new Error(`login did not return a code: ${location}`);
+    if (!code || callback.searchParams.get('state') !== state)
+      throw new Error(`login did not return a code: ${location}`);
     const tokenResponse = await fetch(new URL('/token', issuer), {
       method: 'POST',
       headers: {
@@ -162,7 +169,11 @@ export async function startTestIdp(): Promise<TestIdp> {
         resource: TEST_API_AUDIENCE,
       }).toString(),
     });
-    const tokens = (await tokenResponse.json()) as { id_token?: string; access_token?: string; error?: string };
+    const tokens = (await tokenResponse.json()) as {
+      id_token?: string;
+      access_token?: string;
+      error?: string;
+    };
     if (!tokens.id_token || !tokens.access_token) throw new Error(`token request failed: ${tokens.error}`);
     return { idToken: tokens.id_token, accessToken: tokens.access_token };
   }

@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import { readCredentialsFile } from '../../libs/auth/bootstrap-admin';
 import { loadConfigWith } from '../../libs/config/config';
 import { freePort } from '../../libs/local-stack/ports';
 import { createLogger } from '../../libs/logging/logger';
 import { startLocalStack, type LocalStack } from '../../apps/standalone/src/local-stack';
+import { signedFetch } from './signed-fetch';
 
 export interface TestStack {
   stack: LocalStack;
@@ -14,6 +16,13 @@ export interface TestStack {
   env: Record<string, string>;
   /** The AWS SDK control-plane client, signed with the bootstrap admin credentials. */
   control(credentials?: { accessKeyId: string; secretAccessKey: string }): BedrockAgentCoreControlClient;
+  /** The AWS SDK data-plane client, signed with the bootstrap admin credentials. */
+  data(credentials?: { accessKeyId: string; secretAccessKey: string }): BedrockAgentCoreClient;
+  /** Calls one of Mandate's extension operations, signed as the AWS SDK signs; answers status and JSON body. */
+  extension(
+    operation: string,
+    body: unknown,
+  ): Promise<{ status: number; type: string | null; body: Record<string, unknown> }>;
   adminCredentials(): { accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
   /** Stops the stack and removes its data folder. */
@@ -57,6 +66,28 @@ export async function startTestStack(env: Record<string, string>): Promise<TestS
         credentials,
         maxAttempts: 1,
       }),
+    data: (credentials = adminCredentials()) =>
+      new BedrockAgentCoreClient({
+        endpoint: stack.apiUrl,
+        region: config.deployment.region,
+        credentials,
+        maxAttempts: 1,
+      }),
+    async extension(operation, body) {
+      const response = await signedFetch({
+        url: stack.apiUrl,
+        path: `/identities/${operation}`,
+        body: JSON.stringify(body),
+        credentials: adminCredentials(),
+        region: config.deployment.region,
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        type: response.headers.get('x-amzn-errortype'),
+        body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+      };
+    },
     stop: () => stack.stop(),
     async destroy() {
       await stack.stop();

@@ -1,0 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrateToLatest, openDatabase, type VaultDb } from '../../libs/db/database';
+import { Envelope } from '../../libs/vault/envelope';
+import { LocalKeyEncryptionKey } from '../../libs/vault/key-encryption-key';
+
+/** A migrated embedded PGlite vault with its envelope, in a temp folder; for tests of database code. */
+export async function openTestVault(): Promise<{ db: VaultDb; envelope: Envelope; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mandate-vault-'));
+  const db = openDatabase({ kind: 'pglite', dir: join(dir, 'db') });
+  await migrateToLatest(db);
+  const envelope = new Envelope(LocalKeyEncryptionKey.fromFile(join(dir, 'vault.key')), []);
+  return {
+    db,
+    envelope,
+    async close() {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
