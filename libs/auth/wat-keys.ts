@@ -4,7 +4,7 @@ import type { Envelope } from '../vault/envelope';
 
 export interface WatKey {
   kid: string;
-  secret: Uint8Array;
+  secret: Buffer;
   signsFrom: number;
   signsUntil: number;
   verifiesUntil: number;

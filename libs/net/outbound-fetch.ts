@@ -26,7 +26,8 @@ function addressAllowed(address: string, policy: OutboundPolicy): boolean {
   if (!ipaddr.isValid(address)) return false;
   const range = ipaddr.process(address).range();
   if (range === 'unicast') return true;
-  return policy.allowPrivateNetworks && ['loopback', 'private', 'uniqueLocal', 'linkLocal'].includes(range);
+  // Link-local stays refused even then: it is where cloud metadata services answer.
+  return policy.allowPrivateNetworks && ['loopback', 'private', 'uniqueLocal'].includes(range);
 }
 
 /** Checks what can be checked before connecting: scheme, credentials in the URL, literal addresses. */

@@ -1,0 +1,97 @@
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { JwtVerifier } from '../libs/auth/jwt.verifier';
+import { WatKeyRing } from '../libs/auth/wat-keys';
+import { WorkloadAccessTokens } from '../libs/auth/workload-access-token';
+import { openTestVault } from '../test/helpers/vault-db';
+
+/** Runs `fn` repeatedly: warm-up, then `rounds` timed rounds of `n` calls; µs per call as median and range. */
+async function measure(name: string, n: number, fn: () => Promise<unknown>, rounds = 7) {
+  for (let i = 0; i < n; i += 1) await fn();
+  const perOp: number[] = [];
+  for (let r = 0; r < rounds; r += 1) {
+    const start = performance.now();
+    for (let i = 0; i < n; i += 1) await fn();
+    perOp.push(((performance.now() - start) * 1000) / n);
+  }
+  perOp.sort((a, b) => a - b);
+  const median = perOp[Math.floor(rounds / 2)]!;
+  return {
+    name,
+    n,
+    rounds,
+    medianUs: median,
+    minUs: perOp[0]!,
+    maxUs: perOp[rounds - 1]!,
+    opsPerSecond: 1e6 / median,
+  };
+}
+
+async function main() {
+  const vault = await openTestVault();
+  const ring = new WatKeyRing(vault.db, vault.envelope, {
+    rotationMs: 86_400_000,
+    maxTokenTtlMs: 3_600_000,
+    refreshMs: 60_000,
+  });
+  await ring.refresh();
+  const wats = new WorkloadAccessTokens(ring, { issuer: 'mandate:bench', ttlSeconds: 3600 });
+
+  // A JWT verifier against an in-memory issuer: the network is not what this measures.
+  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' };
+  const issuer = 'https://idp.bench';
+  const documents: Record<string, unknown> = {
+    [`${issuer}/.well-known/openid-configuration`]: {
+      issuer,
+      jwks_uri: `${issuer}/jwks`,
+      id_token_signing_alg_values_supported: ['RS256'],
+    },
+    [`${issuer}/jwks`]: { keys: [jwk] },
+  };
+  const inMemoryFetch = ((url: string | URL) =>
+    Promise.resolve(
+      new Response(JSON.stringify(documents[String(url)]), {
+        headers: { 'content-type': 'application/json' },
+      }),
+    )) as typeof fetch;
+  const verifier = new JwtVerifier({ fetch: inMemoryFetch, clockToleranceSeconds: 30 });
+  const authorizer = { discoveryUrl: `${issuer}/.well-known/openid-configuration`, allowedAudience: ['api'] };
+  const userToken = await new SignJWT({ sub: 'alice', aud: 'api', scope: 'read' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    .setIssuer(issuer)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(privateKey);
+
+  const user = { kind: 'jwt' as const, iss: issuer, sub: 'alice' };
+  const token = await wats.mint({ workloadName: 'bench-agent', user, userToken });
+  const results = [
+    await measure('WAT mint (workload + JWT user)', 2000, () =>
+      wats.mint({ workloadName: 'bench-agent', user, userToken }),
+    ),
+    await measure('WAT verify', 2000, () => wats.verify(token, { workloadName: 'bench-agent', user })),
+    await measure('user JWT verify (RS256, cached JWKS)', 2000, () => verifier.verify(userToken, authorizer)),
+    await measure('ForJWT mint = JWT verify + WAT mint', 1000, async () => {
+      const verified = await verifier.verify(userToken, authorizer);
+      return wats.mint({
+        workloadName: 'bench-agent',
+        user: { kind: 'jwt', iss: verified.iss, sub: verified.sub },
+        userToken,
+      });
+    }),
+  ];
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
+  process.stdout.write(`Workload access token micro-benchmark (one core, in-process)\n${machine}\n\n`);
+  process.stdout.write('| operation | µs/op median | min..max | ops/s |\n|---|---|---|---|\n');
+  for (const r of results) {
+    process.stdout.write(
+      `| ${r.name} | ${r.medianUs.toFixed(1)} | ${r.minUs.toFixed(1)}..${r.maxUs.toFixed(1)} | ${Math.round(r.opsPerSecond)} |\n`,
+    );
+  }
+  process.stdout.write(`\n${JSON.stringify({ machine, results })}\n`);
+  await vault.close();
+}
+
+void main();
