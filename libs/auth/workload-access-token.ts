@@ -97,11 +97,8 @@ export class WorkloadAccessTokens {
     token: string,
     expect: { workloadName?: string; user?: WatUser } = {},
   ): Promise<WorkloadAccessToken> {
-    try {
-      return Promise.resolve(this.check(token, expect));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    // A throw inside the executor becomes the rejection.
+    return new Promise((resolve) => resolve(this.check(token, expect)));
   }
 
   private check(token: string, expect: { workloadName?: string; user?: WatUser }): WorkloadAccessToken {
