@@ -38,6 +38,8 @@ export const environmentSchema = z.object({
   MANDATE_JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   MANDATE_WAT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   MANDATE_WAT_KEY_ROTATION_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  MANDATE_SECRET_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  MANDATE_VAULT_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
@@ -103,6 +105,8 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
       allowPrivateNetworks: env.MANDATE_ALLOW_PRIVATE_NETWORK_URLS,
     },
     jwt: { clockToleranceSeconds: env.MANDATE_JWT_CLOCK_TOLERANCE_SECONDS },
+    secrets: { cacheTtlMs: env.MANDATE_SECRET_CACHE_TTL_SECONDS * 1000 },
+    vault: { refreshMs: env.MANDATE_VAULT_REFRESH_SECONDS * 1000 },
     wat: {
       ttlSeconds: env.MANDATE_WAT_TTL_SECONDS,
       rotationMs: env.MANDATE_WAT_KEY_ROTATION_HOURS * 3_600_000,

@@ -5,6 +5,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import { Pool } from 'pg';
 import * as initial from './migrations/0001-initial';
 import * as workloadAccessTokens from './migrations/0002-workload-access-tokens';
+import * as credentialProviders from './migrations/0003-credential-providers';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -18,6 +19,7 @@ export type DatabaseTarget = { kind: 'pglite'; dir: string } | { kind: 'postgres
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-workload-access-tokens': workloadAccessTokens,
+  '0003-credential-providers': credentialProviders,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -40,8 +40,43 @@ export interface WatKeysTable {
   verifies_until: Timestamp;
 }
 
+export interface TokenVaultTable {
+  id: string;
+  key_type: 'ServiceManagedKey' | 'CustomerManagedKey';
+  kms_key_arn: string | null;
+  updated_at: Timestamp;
+}
+
+export type SecretSource = 'MANAGED' | 'EXTERNAL';
+
+export interface ApiKeyProvidersTable {
+  name: string;
+  secret_arn: string;
+  secret_json_key: string;
+  secret_source: SecretSource;
+  tags: Json<Record<string, string>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface Oauth2ProvidersTable {
+  name: string;
+  vendor: string;
+  config: Json<Record<string, unknown>>;
+  secret_arn: string;
+  secret_json_key: string;
+  secret_source: SecretSource;
+  callback_id: string;
+  tags: Json<Record<string, string>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   principals: PrincipalsTable;
   workload_identities: WorkloadIdentitiesTable;
   wat_keys: WatKeysTable;
+  token_vault: TokenVaultTable;
+  api_key_providers: ApiKeyProvidersTable;
+  oauth2_providers: Oauth2ProvidersTable;
 }

@@ -11,9 +11,12 @@ import { PrincipalsRepository } from '../auth/principals.repository';
 import type { Config } from '../config/config';
 import { migrateToLatest, openDatabase, type VaultDb } from '../db/database';
 import type { Logger } from '../logging/logger';
-import { createSecretsManagerClient } from '../secrets/secrets-manager';
+import { createKmsClient, createSecretsManagerClient } from '../aws/clients';
 import { createTemporalClient } from '../temporal/connection';
 import { Envelope } from '../vault/envelope';
+import { rewrapSealedValues } from '../vault/rewrap';
+import { TokenVaultKeys } from '../vault/token-vault';
+import { SecretStore } from '../secrets/secret-store';
 import { LocalKeyEncryptionKey } from '../vault/key-encryption-key';
 
 /** The shared resources of a Mandate process: the API and the worker are built on top of these. */
@@ -27,6 +30,10 @@ export interface Runtime {
   temporal: Client;
   /** The fetch for every URL fetched on someone's say-so (IdPs), behind the SSRF guard. */
   outboundFetch: typeof fetch;
+  vaultKeys: TokenVaultKeys;
+  secrets: SecretStore;
+  /** Re-wraps sealed values not yet under the vault's current key; logs, never throws. */
+  rewrapVault(): Promise<void>;
   jwtVerifier: JwtVerifier;
   workloadAccessTokens: WorkloadAccessTokens;
   close(): Promise<void>;
@@ -51,7 +58,31 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     await db.destroy();
     throw err;
   }
-  const envelope = new Envelope(LocalKeyEncryptionKey.fromFile(join(config.dataDir, 'vault.key')), []);
+  const kms = createKmsClient(config.aws);
+  const vaultKeys = new TokenVaultKeys(
+    db,
+    LocalKeyEncryptionKey.fromFile(join(config.dataDir, 'vault.key')),
+    kms,
+  );
+  await vaultKeys.load();
+  const envelope = new Envelope(vaultKeys);
+  const rewrapVault = async () => {
+    try {
+      const count = await rewrapSealedValues(db, envelope);
+      if (count > 0)
+        log.info({ count, kekId: envelope.currentKeyId() }, 'vault values re-wrapped under the current key');
+    } catch (err) {
+      log.error({ err }, 'vault re-wrap failed; values stay readable under their previous key');
+    }
+  };
+  // Every replica follows the stored key choice and finishes any re-wrap a stopped process left.
+  const vaultTimer = setInterval(() => {
+    void vaultKeys
+      .load()
+      .then(rewrapVault)
+      .catch((err: unknown) => log.error({ err }, 'token vault settings could not be read'));
+  }, config.vault.refreshMs);
+  vaultTimer.unref();
   const principals = new PrincipalsRepository(db, envelope);
   const watKeys = new WatKeyRing(db, envelope, {
     rotationMs: config.wat.rotationMs,
@@ -83,6 +114,12 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     secretsManager,
     temporal,
     outboundFetch,
+    vaultKeys,
+    secrets: new SecretStore(secretsManager, {
+      region: config.aws.region,
+      cacheTtlMs: config.secrets.cacheTtlMs,
+    }),
+    rewrapVault,
     jwtVerifier: new JwtVerifier({
       fetch: outboundFetch,
       clockToleranceSeconds: config.jwt.clockToleranceSeconds,
@@ -92,7 +129,9 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       ttlSeconds: config.wat.ttlSeconds,
     }),
     async close() {
+      clearInterval(vaultTimer);
       watKeys.stop();
+      kms.destroy();
       await temporal.connection.close();
       secretsManager.destroy();
       await db.destroy();

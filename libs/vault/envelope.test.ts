@@ -3,14 +3,14 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Envelope, VaultDecryptionError } from './envelope';
+import { Envelope, fixedKeys, VaultDecryptionError } from './envelope';
 import { LocalKeyEncryptionKey } from './key-encryption-key';
 
 const folder = () => mkdtempSync(join(tmpdir(), 'mandate-vault-'));
 
 describe('Envelope', () => {
   const kek = LocalKeyEncryptionKey.fromFile(join(folder(), 'vault.key'));
-  const envelope = new Envelope(kek, []);
+  const envelope = new Envelope(fixedKeys(kek));
 
   it('opens what it sealed, and never stores the plaintext', async () => {
     const sealed = await envelope.seal('super-secret-value', 'principal:A');
@@ -42,10 +42,10 @@ describe('Envelope', () => {
 
   it('opens values sealed under a previous key after the current one changes', async () => {
     const older = LocalKeyEncryptionKey.fromFile(join(folder(), 'old.key'));
-    const sealed = await new Envelope(older, []).seal('from before', 'r');
-    const rotated = new Envelope(kek, [older]);
+    const sealed = await new Envelope(fixedKeys(older)).seal('from before', 'r');
+    const rotated = new Envelope(fixedKeys(kek, [older]));
     assert.equal(await rotated.open(sealed.value, 'r'), 'from before');
-    await assert.rejects(new Envelope(kek, []).open(sealed.value, 'r'), /does not hold/);
+    await assert.rejects(new Envelope(fixedKeys(kek)).open(sealed.value, 'r'), /does not hold/);
   });
 
   it('creates the key file with mode 0600 and reuses it', () => {

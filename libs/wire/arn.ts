@@ -25,3 +25,12 @@ export function parseWorkloadIdentityArn(d: Deployment, arn: string): string | u
   const prefix = `${workloadIdentityDirectoryArn(d)}/workload-identity/`;
   return arn.startsWith(prefix) ? arn.slice(prefix.length) : undefined;
 }
+
+/** `arn:aws:acps:us-east-1:000000000000:token-vault/default/apikeycredentialprovider/openai` */
+export function credentialProviderArn(d: Deployment, kind: 'apikey' | 'oauth2', name: string): string {
+  return `arn:${d.partition}:acps:${d.region}:${d.accountId}:token-vault/default/${kind}credentialprovider/${name}`;
+}
+
+export function tokenVaultArn(d: Deployment): string {
+  return `arn:${d.partition}:acps:${d.region}:${d.accountId}:token-vault/default`;
+}

@@ -21,7 +21,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { startLocalAws, type LocalAws } from '../../apps/aws-local/src/server';
-import { awsClientOptions } from '../../libs/secrets/secrets-manager';
+import { awsClientOptions } from '../../libs/aws/clients';
 
 describe('local Secrets Manager and KMS endpoint, through the official AWS SDK clients', () => {
   const stateFile = join(mkdtempSync(join(tmpdir(), 'mandate-aws-')), 'aws-local.json');

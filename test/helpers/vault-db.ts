@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateToLatest, openDatabase, type VaultDb } from '../../libs/db/database';
-import { Envelope } from '../../libs/vault/envelope';
+import { Envelope, fixedKeys } from '../../libs/vault/envelope';
 import { LocalKeyEncryptionKey } from '../../libs/vault/key-encryption-key';
 
 /** A migrated embedded PGlite vault with its envelope, in a temp folder; for tests of database code. */
@@ -10,7 +10,7 @@ export async function openTestVault(): Promise<{ db: VaultDb; envelope: Envelope
   const dir = mkdtempSync(join(tmpdir(), 'mandate-vault-'));
   const db = openDatabase({ kind: 'pglite', dir: join(dir, 'db') });
   await migrateToLatest(db);
-  const envelope = new Envelope(LocalKeyEncryptionKey.fromFile(join(dir, 'vault.key')), []);
+  const envelope = new Envelope(fixedKeys(LocalKeyEncryptionKey.fromFile(join(dir, 'vault.key'))));
   return {
     db,
     envelope,

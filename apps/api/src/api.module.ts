@@ -4,6 +4,8 @@ import { SigV4Verifier } from '../../../libs/auth/sigv4.verifier';
 import type { Runtime } from '../../../libs/runtime/runtime';
 import { SIGV4_VERIFIER, SigV4Guard } from './auth/sigv4.guard';
 import { HealthController } from './health/health.controller';
+import { ApiKeyProvidersModule } from './api-key-providers/api-key-providers.module';
+import { TokenVaultModule } from './token-vault/token-vault.module';
 import { JwtAuthorizersModule } from './jwt-authorizers/jwt-authorizers.module';
 import { TagsModule } from './tags/tags.module';
 import { WorkloadAccessTokensModule } from './workload-access-tokens/workload-access-tokens.module';
@@ -35,6 +37,8 @@ export class ApiModule {
         TagsModule,
         JwtAuthorizersModule,
         WorkloadAccessTokensModule,
+        ApiKeyProvidersModule,
+        TokenVaultModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -3,14 +3,19 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { authorize } from '../../../../libs/auth/policy';
 import type { Principal, SigV4Verifier } from '../../../../libs/auth/sigv4.verifier';
-import { InternalServerException } from '../../../../libs/wire/errors';
-import { OPERATION, PUBLIC, type OperationMetadata } from '../wire/operation.decorator';
+import type { WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
+import type { Runtime } from '../../../../libs/runtime/runtime';
+import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
+import { RUNTIME } from '../tokens';
+import { bodyField, OPERATION, PUBLIC, type OperationMetadata } from '../wire/operation.decorator';
 
 export const SIGV4_VERIFIER = Symbol('SigV4Verifier');
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** The verified workload access token of operations that take one. */
+    wat?: WorkloadAccessToken;
   }
 }
 
@@ -24,7 +29,12 @@ export class SigV4Guard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(SIGV4_VERIFIER) private readonly verifier: SigV4Verifier,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
+
+  private get wats() {
+    return this.runtime.workloadAccessTokens;
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -41,11 +51,18 @@ export class SigV4Guard implements CanActivate {
       headers: request.headers,
       body: request.rawBody,
     });
-    const workload = operation.workload?.({
-      body: request.body,
-      params: request.params as Record<string, string | undefined>,
-    });
-    authorize(principal, operation.name, typeof workload === 'string' ? workload : undefined);
+    const parts = { body: request.body, params: request.params as Record<string, string | undefined> };
+    if (operation.watField) {
+      const token = bodyField(operation.watField)(parts);
+      if (typeof token !== 'string' || token.length === 0) {
+        throw ValidationException.field(operation.watField, 'is required and must be a string');
+      }
+      request.wat = await this.wats.verify(token);
+      authorize(principal, operation.name, request.wat.workloadName);
+    } else {
+      const workload = operation.workload?.(parts);
+      authorize(principal, operation.name, typeof workload === 'string' ? workload : undefined);
+    }
     request.principal = principal;
     return true;
   }

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Logger } from '../../../../libs/logging/logger';
 import { JwtRejectedError } from '../../../../libs/auth/jwt-authorizer';
 import { WatRejectedError } from '../../../../libs/auth/workload-access-token';
+import { VaultKeyUnavailableError } from '../../../../libs/vault/kms-key-encryption-key';
 import {
   AccessDeniedException,
   InternalServerException,
@@ -12,8 +13,8 @@ import {
   type AuthenticationException,
 } from '../../../../libs/wire/errors';
 
-/** An error Nest or Fastify raised before our code ran, in the AWS shape. */
-class FrameworkError extends WireError {
+/** An error in the AWS shape under any exception name: framework errors, vault failures. */
+class NamedError extends WireError {
   constructor(
     readonly status: number,
     readonly type: string,
@@ -38,9 +39,17 @@ export function toWireError(err: unknown): WireError {
       : new UnauthorizedException(err.message);
   }
   if (err instanceof WatRejectedError) return new AccessDeniedException(err.message);
+  // The vault fails closed when its key cannot be used; AgentCore names these two failures.
+  if (err instanceof VaultKeyUnavailableError) {
+    return new NamedError(
+      400,
+      err.operation === 'wrap' ? 'EncryptionFailure' : 'DecryptionFailure',
+      err.message,
+    );
+  }
   if (err instanceof HttpException) {
     const status = err.getStatus();
-    if (status === 404) return new FrameworkError(404, 'UnknownOperationException', 'Unknown operation');
+    if (status === 404) return new NamedError(404, 'UnknownOperationException', 'Unknown operation');
     if (status === 413) return new ValidationException('Request body is too large', [], 'CannotParse');
     if (status === 415)
       return new ValidationException('Content-Type must be application/json', [], 'CannotParse');

@@ -13,6 +13,11 @@ export interface OperationMetadata {
   name: string;
   /** Names the workload identity the call acts on, for the policy check. */
   workload?: (request: RequestParts) => unknown;
+  /**
+   * The body field holding a workload access token: the guard verifies it, checks the policy against
+   * the token's workload, and hands the verified token to the handler (`request.wat`).
+   */
+  watField?: string;
 }
 
 /**

@@ -1,0 +1,59 @@
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { parseInput } from '../../../../libs/wire/validation';
+import { listInput, providerNameInput } from '../credential-providers/credential-provider.schemas';
+import { Operation } from '../wire/operation.decorator';
+import {
+  createApiKeyProviderInput,
+  getResourceApiKeyInput,
+  updateApiKeyProviderInput,
+} from './api-key-provider.schemas';
+import { ApiKeyProvidersService } from './api-key-providers.service';
+
+/** API key credential providers (control plane) and GetResourceApiKey (data plane). */
+@Controller('identities')
+export class ApiKeyProvidersController {
+  constructor(@Inject(ApiKeyProvidersService) private readonly service: ApiKeyProvidersService) {}
+
+  @Post('CreateApiKeyCredentialProvider')
+  @HttpCode(201)
+  @Operation('CreateApiKeyCredentialProvider')
+  create(@Body() body: unknown) {
+    return this.service.create(parseInput(createApiKeyProviderInput, body));
+  }
+
+  @Post('GetApiKeyCredentialProvider')
+  @HttpCode(200)
+  @Operation('GetApiKeyCredentialProvider')
+  get(@Body() body: unknown) {
+    return this.service.get(parseInput(providerNameInput, body).name);
+  }
+
+  @Post('ListApiKeyCredentialProviders')
+  @HttpCode(200)
+  @Operation('ListApiKeyCredentialProviders')
+  list(@Body() body: unknown) {
+    return this.service.list(parseInput(listInput(100), body));
+  }
+
+  @Post('UpdateApiKeyCredentialProvider')
+  @HttpCode(200)
+  @Operation('UpdateApiKeyCredentialProvider')
+  update(@Body() body: unknown) {
+    return this.service.update(parseInput(updateApiKeyProviderInput, body));
+  }
+
+  @Post('DeleteApiKeyCredentialProvider')
+  @HttpCode(204)
+  @Operation('DeleteApiKeyCredentialProvider')
+  async delete(@Body() body: unknown): Promise<void> {
+    await this.service.delete(parseInput(providerNameInput, body).name);
+  }
+
+  @Post('api-key')
+  @HttpCode(200)
+  @Operation('GetResourceApiKey', { watField: 'workloadIdentityToken' })
+  apiKey(@Body() body: unknown) {
+    // The guard has verified the workload access token and the caller's right to its workload.
+    return this.service.apiKey(parseInput(getResourceApiKeyInput, body).resourceCredentialProviderName);
+  }
+}

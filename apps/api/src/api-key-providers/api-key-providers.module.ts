@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import type { Runtime } from '../../../../libs/runtime/runtime';
+import { ProviderSecrets } from '../credential-providers/provider-secrets';
+import { RUNTIME } from '../tokens';
+import { ApiKeyProvidersController } from './api-key-providers.controller';
+import { ApiKeyProvidersRepository } from './api-key-providers.repository';
+import { ApiKeyProvidersService } from './api-key-providers.service';
+
+@Module({
+  controllers: [ApiKeyProvidersController],
+  providers: [
+    {
+      provide: ApiKeyProvidersService,
+      inject: [RUNTIME],
+      useFactory: (runtime: Runtime) =>
+        new ApiKeyProvidersService(
+          new ApiKeyProvidersRepository(runtime.db),
+          new ProviderSecrets(runtime.secrets),
+          runtime.config.deployment,
+        ),
+    },
+  ],
+})
+export class ApiKeyProvidersModule {}

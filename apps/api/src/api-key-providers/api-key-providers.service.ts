@@ -1,0 +1,139 @@
+import type { z } from 'zod';
+import { credentialProviderArn, type Deployment } from '../../../../libs/wire/arn';
+import {
+  ConflictException,
+  ResourceNotFoundException,
+  ValidationException,
+} from '../../../../libs/wire/errors';
+import { decodeNextToken, encodeNextToken } from '../../../../libs/wire/pagination';
+import { secretInput, type ProviderSecrets } from '../credential-providers/provider-secrets';
+import type { ApiKeyProviderRecord, ApiKeyProvidersRepository } from './api-key-providers.repository';
+import {
+  API_KEY_FIELDS,
+  type createApiKeyProviderInput,
+  type updateApiKeyProviderInput,
+} from './api-key-provider.schemas';
+
+const seconds = (date: Date) => date.getTime() / 1000;
+
+/** API key credential providers at AgentCore's control-plane shapes, and the data-plane read. */
+export class ApiKeyProvidersService {
+  constructor(
+    private readonly repository: ApiKeyProvidersRepository,
+    private readonly secrets: ProviderSecrets,
+    private readonly deployment: Deployment,
+  ) {}
+
+  async create(input: z.output<typeof createApiKeyProviderInput>) {
+    const secret = this.secretOf(input);
+    if (!secret) throw ValidationException.field('apiKey', 'apiKey or apiKeySecretConfig is required');
+    // Checked first so a duplicate never leaves a managed secret behind.
+    if (await this.repository.exists(input.name)) throw conflict(input.name);
+    const stored = await this.secrets.create('apikey', input.name, API_KEY_FIELDS, secret);
+    const now = new Date();
+    const record: ApiKeyProviderRecord = {
+      name: input.name,
+      secret: stored,
+      tags: input.tags ?? {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!(await this.repository.insert(record))) {
+      await this.secrets.release(stored);
+      throw conflict(input.name);
+    }
+    return this.summary(record);
+  }
+
+  async get(name: string) {
+    return this.describe(await this.require(name));
+  }
+
+  async list(input: { nextToken?: string; maxResults?: number }) {
+    const limit = input.maxResults ?? 10;
+    const rows = await this.repository.page(limit, decodeNextToken(input.nextToken));
+    const page = rows.slice(0, limit);
+    return {
+      credentialProviders: page.map((r) => ({
+        name: r.name,
+        credentialProviderArn: credentialProviderArn(this.deployment, 'apikey', r.name),
+        createdTime: seconds(r.createdAt),
+        lastUpdatedTime: seconds(r.updatedAt),
+      })),
+      ...(rows.length > limit && page.at(-1) ? { nextToken: encodeNextToken(page.at(-1)!.name) } : {}),
+    };
+  }
+
+  async update(input: z.output<typeof updateApiKeyProviderInput>) {
+    const current = await this.require(input.name);
+    const secret = this.secretOf(input);
+    if (!secret) throw ValidationException.field('apiKey', 'apiKey or apiKeySecretConfig is required');
+    const { next, retire } = await this.secrets.replace(
+      'apikey',
+      input.name,
+      API_KEY_FIELDS,
+      current.secret,
+      secret,
+    );
+    const updated = await this.repository.updateSecret(input.name, next, new Date());
+    if (!updated) {
+      if (retire) await this.secrets.release(next);
+      throw notFound(input.name);
+    }
+    if (retire) await this.secrets.release(retire);
+    return this.describe(updated);
+  }
+
+  async delete(name: string): Promise<void> {
+    const deleted = await this.repository.delete(name);
+    if (!deleted) throw notFound(name);
+    await this.secrets.release(deleted.secret);
+  }
+
+  /** GetResourceApiKey: the current value of the provider's key. */
+  async apiKey(name: string) {
+    const record = await this.require(name);
+    return { apiKey: await this.secrets.value(record.secret, name) };
+  }
+
+  private secretOf(input: {
+    apiKey?: string;
+    apiKeySecretConfig?: { secretId: string; jsonKey: string };
+    apiKeySecretSource?: 'MANAGED' | 'EXTERNAL';
+  }) {
+    return secretInput(API_KEY_FIELDS, {
+      inline: input.apiKey,
+      config: input.apiKeySecretConfig,
+      source: input.apiKeySecretSource,
+    });
+  }
+
+  private async require(name: string): Promise<ApiKeyProviderRecord> {
+    const record = await this.repository.find(name);
+    if (!record) throw notFound(name);
+    return record;
+  }
+
+  private summary(record: ApiKeyProviderRecord) {
+    return {
+      apiKeySecretArn: { secretArn: record.secret.ref.arn },
+      apiKeySecretJsonKey: record.secret.ref.jsonKey,
+      apiKeySecretSource: record.secret.source,
+      name: record.name,
+      credentialProviderArn: credentialProviderArn(this.deployment, 'apikey', record.name),
+    };
+  }
+
+  private describe(record: ApiKeyProviderRecord) {
+    return {
+      ...this.summary(record),
+      createdTime: seconds(record.createdAt),
+      lastUpdatedTime: seconds(record.updatedAt),
+    };
+  }
+}
+
+const notFound = (name: string) =>
+  new ResourceNotFoundException(`API key credential provider ${name} does not exist`);
+const conflict = (name: string) =>
+  new ConflictException(`API key credential provider ${name} already exists`);

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { SecretError, type SecretRef, type SecretStore } from '../../../../libs/secrets/secret-store';
+import {
+  InternalServerException,
+  ResourceNotFoundException,
+  ValidationException,
+} from '../../../../libs/wire/errors';
+
+export type SecretSource = 'MANAGED' | 'EXTERNAL';
+
+/** A credential provider's secret as the caller gave it: a value to keep (MANAGED) or a reference (EXTERNAL). */
+export type SecretInput = { source: 'MANAGED'; value: string } | { source: 'EXTERNAL'; ref: SecretRef };
+
+export interface StoredSecret {
+  source: SecretSource;
+  ref: SecretRef;
+}
+
+/** The wire field names of one provider kind: `apiKey`/`apiKeySecretConfig` or `clientSecret`/`clientSecretConfig`. */
+export interface SecretFields {
+  inline: string;
+  config: string;
+  source: string;
+  /** The JSON key Mandate uses inside the secrets it creates. */
+  managedJsonKey: string;
+}
+
+/**
+ * Reads the secret part of a create or update request into one of the two forms, with the field
+ * named in every refusal.
+ */
+export function secretInput(
+  fields: SecretFields,
+  input: { inline?: string; config?: { secretId: string; jsonKey: string }; source?: SecretSource },
+): SecretInput | undefined {
+  const source =
+    input.source ?? (input.config ? 'EXTERNAL' : input.inline !== undefined ? 'MANAGED' : undefined);
+  if (source === undefined) return undefined;
+  if (source === 'EXTERNAL') {
+    if (!input.config)
+      throw ValidationException.field(fields.config, `is required when ${fields.source} is EXTERNAL`);
+    if (input.inline !== undefined)
+      throw ValidationException.field(fields.inline, `must be omitted when ${fields.source} is EXTERNAL`);
+    return { source, ref: { arn: input.config.secretId, jsonKey: input.config.jsonKey } };
+  }
+  if (input.config)
+    throw ValidationException.field(fields.config, `must be omitted when ${fields.source} is MANAGED`);
+  if (!input.inline)
+    throw ValidationException.field(fields.inline, `is required when ${fields.source} is MANAGED`);
+  return { source, value: input.inline };
+}
+
+/** Turns a secret that cannot serve into the wire error of the operation at hand. */
+export function secretFailure(err: unknown, configField: string): never {
+  if (!(err instanceof SecretError)) throw err;
+  switch (err.problem) {
+    case 'malformed_arn':
+    case 'other_region':
+    case 'not_found':
+    case 'not_readable':
+      throw ValidationException.field(`${configField}.secretId`, err.message);
+    case 'not_json':
+    case 'key_missing':
+      throw ValidationException.field(`${configField}.jsonKey`, `the secret ${err.message}`);
+    case 'unavailable':
+      throw new InternalServerException('Secrets Manager could not be reached; try again');
+  }
+}
+
+/** The same failure met at use time (GetResourceApiKey, token requests): the provider is misconfigured. */
+export function secretUnusable(err: unknown, provider: string): never {
+  if (!(err instanceof SecretError)) throw err;
+  if (err.problem === 'unavailable')
+    throw new InternalServerException('Secrets Manager could not be reached; try again');
+  if (err.problem === 'not_found')
+    throw new ResourceNotFoundException(`The secret of credential provider ${provider} does not exist`);
+  throw new InternalServerException(
+    `The secret of credential provider ${provider} cannot be used: it ${err.message}`,
+  );
+}
+
+/**
+ * Creates, replaces and deletes the secrets behind credential providers. MANAGED secrets are
+ * Mandate's own (created under `mandate/`, tagged, deleted with the provider); EXTERNAL ones are
+ * checked at create and never touched.
+ */
+export class ProviderSecrets {
+  constructor(private readonly store: SecretStore) {}
+
+  async create(
+    kind: 'apikey' | 'oauth2',
+    provider: string,
+    fields: SecretFields,
+    input: SecretInput,
+  ): Promise<StoredSecret> {
+    if (input.source === 'EXTERNAL') {
+      try {
+        await this.store.checkExternal(input.ref);
+      } catch (err) {
+        secretFailure(err, fields.config);
+      }
+      return { source: 'EXTERNAL', ref: input.ref };
+    }
+    try {
+      const ref = await this.store.createManaged({
+        // A fresh suffix: a deleted provider's secret waits out its recovery window under the old name.
+        name: `mandate/${kind}/${provider}/${randomUUID().slice(0, 8)}`,
+        jsonKey: fields.managedJsonKey,
+        value: input.value,
+        tags: { 'mandate:credential-provider': provider },
+      });
+      return { source: 'MANAGED', ref };
+    } catch (err) {
+      return secretFailure(
+        err instanceof SecretError ? err : new SecretError('unavailable', 'create failed', { cause: err }),
+        fields.config,
+      );
+    }
+  }
+
+  /** Applies an update: a new managed value becomes a new version; a change of source swaps the secret. */
+  async replace(
+    kind: 'apikey' | 'oauth2',
+    provider: string,
+    fields: SecretFields,
+    current: StoredSecret,
+    input: SecretInput,
+  ): Promise<{ next: StoredSecret; retire?: StoredSecret }> {
+    if (input.source === 'MANAGED' && current.source === 'MANAGED') {
+      await this.store.updateManaged(current.ref, input.value);
+      return { next: current };
+    }
+    const next = await this.create(kind, provider, fields, input);
+    return { next, retire: current };
+  }
+
+  async release(secret: StoredSecret): Promise<void> {
+    if (secret.source === 'MANAGED') await this.store.deleteManaged(secret.ref);
+  }
+
+  async value(secret: StoredSecret, provider: string, options: { force?: boolean } = {}): Promise<string> {
+    try {
+      return await this.store.read(secret.ref, options);
+    } catch (err) {
+      return secretUnusable(err, provider);
+    }
+  }
+}
