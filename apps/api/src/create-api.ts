@@ -19,7 +19,7 @@ export async function createApi(runtime: Runtime): Promise<NestFastifyApplicatio
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     // ARNs travel as path parameters (`/tags/{resourceArn}`) and run to 1011 characters.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     genReqId: () => randomUUID(),
   });
   const fastify = adapter.getInstance<FastifyInstance>();
