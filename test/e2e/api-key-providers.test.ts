@@ -308,7 +308,7 @@ describe('API key credential providers with Secrets Manager', () => {
     });
     const { withApiKey } = await import('bedrock-agentcore/identity');
     const tool = withApiKey({ workloadIdentityToken: wat, providerName: 'sdk-key' })(
-      async (city: string, apiKey: string) => `${city}:${apiKey}`,
+      (city: string, apiKey: string) => Promise.resolve(`${city}:${apiKey}`),
     );
     assert.equal(await tool('Paris'), 'Paris:k-from-sdk');
   });
