@@ -5,6 +5,7 @@ import type { Runtime } from '../../../libs/runtime/runtime';
 import { SIGV4_VERIFIER, SigV4Guard } from './auth/sigv4.guard';
 import { HealthController } from './health/health.controller';
 import { ApiKeyProvidersModule } from './api-key-providers/api-key-providers.module';
+import { Oauth2ProvidersModule } from './oauth2-providers/oauth2-providers.module';
 import { TokenVaultModule } from './token-vault/token-vault.module';
 import { JwtAuthorizersModule } from './jwt-authorizers/jwt-authorizers.module';
 import { TagsModule } from './tags/tags.module';
@@ -39,6 +40,7 @@ export class ApiModule {
         WorkloadAccessTokensModule,
         ApiKeyProvidersModule,
         TokenVaultModule,
+        Oauth2ProvidersModule,
       ],
       controllers: [HealthController],
       providers: [

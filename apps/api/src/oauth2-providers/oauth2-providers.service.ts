@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { OutboundPolicy } from '../../../../libs/net/outbound-fetch';
+import { credentialProviderArn, type Deployment } from '../../../../libs/wire/arn';
+import {
+  ConflictException,
+  ResourceNotFoundException,
+  ValidationException,
+} from '../../../../libs/wire/errors';
+import { decodeNextToken, encodeNextToken } from '../../../../libs/wire/pagination';
+import type { ProviderSecrets } from '../credential-providers/provider-secrets';
+import { clientSecretFields, toConfigOutput, toProviderConfig } from './oauth2-provider-config';
+import type { Oauth2ProviderInput } from './oauth2-provider.schemas';
+import type { Oauth2ProviderRecord, Oauth2ProvidersRepository } from './oauth2-providers.repository';
+
+const seconds = (date: Date) => date.getTime() / 1000;
+
+/** OAuth2 credential providers at AgentCore's control-plane shapes. */
+export class Oauth2ProvidersService {
+  constructor(
+    private readonly repository: Oauth2ProvidersRepository,
+    private readonly secrets: ProviderSecrets,
+    private readonly deployment: Deployment,
+    private readonly options: { publicUrl: string; outbound: OutboundPolicy },
+  ) {}
+
+  /** Each provider has its own callback URL, to register with the vendor as the redirect URI. */
+  callbackUrl(record: Pick<Oauth2ProviderRecord, 'callbackId'>): string {
+    return `${this.options.publicUrl}/identities/oauth2/callback/${record.callbackId}`;
+  }
+
+  async create(input: Oauth2ProviderInput & { tags?: Record<string, string> }) {
+    const { config, secret } = toProviderConfig(input, this.options.outbound);
+    if (!secret)
+      throw ValidationException.field(
+        clientSecretFields(config.member).inline,
+        'clientSecret or clientSecretConfig is required',
+      );
+    if (await this.repository.exists(input.name)) throw conflict(input.name);
+    const stored = await this.secrets.create('oauth2', input.name, clientSecretFields(config.member), secret);
+    const now = new Date();
+    const record: Oauth2ProviderRecord = {
+      name: input.name,
+      vendor: input.credentialProviderVendor,
+      config,
+      secret: stored,
+      callbackId: randomUUID(),
+      tags: input.tags ?? {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!(await this.repository.insert(record))) {
+      await this.secrets.release(stored);
+      throw conflict(input.name);
+    }
+    return this.describe(record);
+  }
+
+  async get(name: string) {
+    return this.describe(await this.require(name));
+  }
+
+  async list(input: { nextToken?: string; maxResults?: number }) {
+    const limit = input.maxResults ?? 10;
+    const rows = await this.repository.page(limit, decodeNextToken(input.nextToken));
+    const page = rows.slice(0, limit);
+    return {
+      credentialProviders: page.map((r) => ({
+        name: r.name,
+        credentialProviderVendor: r.vendor,
+        credentialProviderArn: credentialProviderArn(this.deployment, 'oauth2', r.name),
+        createdTime: seconds(r.createdAt),
+        lastUpdatedTime: seconds(r.updatedAt),
+      })),
+      ...(rows.length > limit && page.at(-1) ? { nextToken: encodeNextToken(page.at(-1)!.name) } : {}),
+    };
+  }
+
+  /** A full replace of the configuration, as AgentCore defines it; the client secret is replaced only when given. */
+  async update(input: Oauth2ProviderInput) {
+    const current = await this.require(input.name);
+    const { config, secret } = toProviderConfig(input, this.options.outbound);
+    const replaced = secret
+      ? await this.secrets.replace(
+          'oauth2',
+          input.name,
+          clientSecretFields(config.member),
+          current.secret,
+          secret,
+        )
+      : { next: current.secret };
+    const updated = await this.repository.replace(
+      input.name,
+      { vendor: input.credentialProviderVendor, config, secret: replaced.next },
+      new Date(),
+    );
+    if (!updated) {
+      if (replaced.retire) await this.secrets.release(replaced.next);
+      throw notFound(input.name);
+    }
+    if (replaced.retire) await this.secrets.release(replaced.retire);
+    return this.describe(updated);
+  }
+
+  async delete(name: string): Promise<void> {
+    const deleted = await this.repository.delete(name);
+    if (!deleted) throw notFound(name);
+    await this.secrets.release(deleted.secret);
+  }
+
+  private async require(name: string): Promise<Oauth2ProviderRecord> {
+    const record = await this.repository.find(name);
+    if (!record) throw notFound(name);
+    return record;
+  }
+
+  private describe(record: Oauth2ProviderRecord) {
+    return {
+      clientSecretArn: { secretArn: record.secret.ref.arn },
+      clientSecretJsonKey: record.secret.ref.jsonKey,
+      clientSecretSource: record.secret.source,
+      name: record.name,
+      credentialProviderVendor: record.vendor,
+      credentialProviderArn: credentialProviderArn(this.deployment, 'oauth2', record.name),
+      callbackUrl: this.callbackUrl(record),
+      oauth2ProviderConfigOutput: toConfigOutput(record.config),
+      status: 'READY',
+      createdTime: seconds(record.createdAt),
+      lastUpdatedTime: seconds(record.updatedAt),
+    };
+  }
+}
+
+const notFound = (name: string) =>
+  new ResourceNotFoundException(`OAuth2 credential provider ${name} does not exist`);
+const conflict = (name: string) => new ConflictException(`OAuth2 credential provider ${name} already exists`);
