@@ -4,7 +4,7 @@ import {
   type OutboundPolicy,
 } from '../../../../libs/net/outbound-fetch';
 import { discoveryUrls, type Oauth2ProviderConfig } from '../../../../libs/providers/provider-config';
-import { resolveDiscovery, vendorSpec, type ConfigMember } from '../../../../libs/providers/vendors';
+import { resolveDiscovery, vendorSpec } from '../../../../libs/providers/vendors';
 import { ValidationException } from '../../../../libs/wire/errors';
 import { secretInput, type SecretInput } from '../credential-providers/provider-secrets';
 import { CLIENT_SECRET_FIELDS, type Oauth2ProviderInput } from './oauth2-provider.schemas';
@@ -71,7 +71,7 @@ export function toProviderConfig(
     }
   }
   const config: Oauth2ProviderConfig = {
-    member: member as ConfigMember,
+    member: member,
     discovery,
     ...(fields.clientId !== undefined ? { clientId: fields.clientId } : {}),
     ...(fields.tenantId ? { tenantId: fields.tenantId } : {}),

@@ -11,7 +11,7 @@ const url = z
   .string()
   .min(1, 'must not be empty')
   .max(2048, 'must be at most 2048 characters')
-  .refine(URL.canParse, 'must be a URL');
+  .refine((value) => URL.canParse(value), 'must be a URL');
 
 const secretFields = {
   clientSecret: z.string().max(2048, 'must be at most 2048 characters').optional(),
