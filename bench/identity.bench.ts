@@ -4,6 +4,8 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { JwtVerifier } from '../libs/auth/jwt.verifier';
 import { WatKeyRing } from '../libs/auth/wat-keys';
 import { WorkloadAccessTokens } from '../libs/auth/workload-access-token';
+import { Envelope, fixedKeys } from '../libs/vault/envelope';
+import { LocalKeyEncryptionKey } from '../libs/vault/key-encryption-key';
 import { openTestVault } from '../test/helpers/vault-db';
 
 /** Runs `fn` repeatedly: warm-up, then `rounds` timed rounds of `n` calls; µs per call as median and range. */
@@ -66,6 +68,9 @@ async function main() {
     .sign(privateKey);
 
   const user = { kind: 'jwt' as const, iss: issuer, sub: 'alice' };
+  // A sealed token-sized value; a fresh envelope per call measures the cold path (unwrap + decrypt).
+  const sealed = await vault.envelope.seal('x'.repeat(1200), 'bench:record');
+  const coldKeys = fixedKeys(LocalKeyEncryptionKey.fromFile(vault.keyFile));
   const token = await wats.mint({ workloadName: 'bench-agent', user, userToken });
   const results = [
     await measure('WAT mint (workload + JWT user)', 2000, () =>
@@ -73,6 +78,15 @@ async function main() {
     ),
     await measure('WAT verify', 2000, () => wats.verify(token, { workloadName: 'bench-agent', user })),
     await measure('user JWT verify (RS256, cached JWKS)', 2000, () => verifier.verify(userToken, authorizer)),
+    await measure('vault open, data key cached (1.2 kB value)', 5000, () =>
+      vault.envelope.open(sealed.value, 'bench:record'),
+    ),
+    await measure('vault open, cold (unwrap with the local key + decrypt)', 5000, () =>
+      new Envelope(coldKeys).open(sealed.value, 'bench:record'),
+    ),
+    await measure('vault seal (1.2 kB value)', 5000, () =>
+      vault.envelope.seal('x'.repeat(1200), 'bench:record'),
+    ),
     await measure('ForJWT mint = JWT verify + WAT mint', 1000, async () => {
       const verified = await verifier.verify(userToken, authorizer);
       return wats.mint({
@@ -83,7 +97,9 @@ async function main() {
     }),
   ];
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
-  process.stdout.write(`Workload access token micro-benchmark (one core, in-process)\n${machine}\n\n`);
+  process.stdout.write(
+    `Workload access token and vault micro-benchmark (one core, in-process)\n${machine}\n\n`,
+  );
   process.stdout.write('| operation | µs/op median | min..max | ops/s |\n|---|---|---|---|\n');
   for (const r of results) {
     process.stdout.write(
