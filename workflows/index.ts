@@ -2,4 +2,4 @@
  * The one bundle entry of the worker: every workflow Mandate runs is re-exported here. Workflow code
  * is deterministic and imports only `@temporalio/workflow`, its own definitions and activity types.
  */
-export {};
+export { authorizationSessionWorkflow } from './authorization-session/authorization-session.workflow';

@@ -40,6 +40,7 @@ export const environmentSchema = z.object({
   MANDATE_WAT_KEY_ROTATION_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   MANDATE_SECRET_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   MANDATE_VAULT_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  MANDATE_SESSION_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
@@ -107,6 +108,7 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
     jwt: { clockToleranceSeconds: env.MANDATE_JWT_CLOCK_TOLERANCE_SECONDS },
     secrets: { cacheTtlMs: env.MANDATE_SECRET_CACHE_TTL_SECONDS * 1000 },
     vault: { refreshMs: env.MANDATE_VAULT_REFRESH_SECONDS * 1000 },
+    consent: { sessionTtlMs: env.MANDATE_SESSION_TTL_SECONDS * 1000 },
     wat: {
       ttlSeconds: env.MANDATE_WAT_TTL_SECONDS,
       rotationMs: env.MANDATE_WAT_KEY_ROTATION_HOURS * 3_600_000,

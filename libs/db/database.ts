@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import * as initial from './migrations/0001-initial';
 import * as workloadAccessTokens from './migrations/0002-workload-access-tokens';
 import * as credentialProviders from './migrations/0003-credential-providers';
+import * as consent from './migrations/0004-consent';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-workload-access-tokens': workloadAccessTokens,
   '0003-credential-providers': credentialProviders,
+  '0004-consent': consent,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

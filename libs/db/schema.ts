@@ -72,6 +72,39 @@ export interface Oauth2ProvidersTable {
   updated_at: Timestamp;
 }
 
+export type SessionStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+export interface AuthSessionsTable {
+  id: string;
+  state_hash: string;
+  workload_name: string;
+  provider_name: string;
+  user_hash: string;
+  connection_id: string;
+  scopes: Json<string[]>;
+  return_url: string;
+  secrets_sealed: string;
+  callback_sealed: string | null;
+  kek_id: string;
+  state_used: Generated<boolean>;
+  status: SessionStatus;
+  failure_reason: string | null;
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+}
+
+export interface ConnectionsTable {
+  id: string;
+  workload_name: string;
+  provider_name: string;
+  user_hash: string;
+  scopes: Json<string[]>;
+  tokens_sealed: string;
+  kek_id: string;
+  expires_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   principals: PrincipalsTable;
   workload_identities: WorkloadIdentitiesTable;
@@ -79,4 +112,6 @@ export interface Database {
   token_vault: TokenVaultTable;
   api_key_providers: ApiKeyProvidersTable;
   oauth2_providers: Oauth2ProvidersTable;
+  auth_sessions: AuthSessionsTable;
+  connections: ConnectionsTable;
 }

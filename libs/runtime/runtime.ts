@@ -7,6 +7,7 @@ import { JwtVerifier } from '../auth/jwt.verifier';
 import { WatKeyRing } from '../auth/wat-keys';
 import { WorkloadAccessTokens } from '../auth/workload-access-token';
 import { createOutboundFetch } from '../net/outbound-fetch';
+import { OAuthClients } from '../oauth/oauth-client';
 import { PrincipalsRepository } from '../auth/principals.repository';
 import type { Config } from '../config/config';
 import { migrateToLatest, openDatabase, type VaultDb } from '../db/database';
@@ -35,6 +36,7 @@ export interface Runtime {
   /** Re-wraps sealed values not yet under the vault's current key; logs, never throws. */
   rewrapVault(): Promise<void>;
   jwtVerifier: JwtVerifier;
+  oauth: OAuthClients;
   workloadAccessTokens: WorkloadAccessTokens;
   close(): Promise<void>;
 }
@@ -120,6 +122,10 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       cacheTtlMs: config.secrets.cacheTtlMs,
     }),
     rewrapVault,
+    oauth: new OAuthClients({
+      fetch: outboundFetch,
+      allowInsecureRequests: config.outbound.allowPrivateNetworks,
+    }),
     jwtVerifier: new JwtVerifier({
       fetch: outboundFetch,
       clockToleranceSeconds: config.jwt.clockToleranceSeconds,

@@ -12,6 +12,12 @@ export interface SecretRef {
   jsonKey: string;
 }
 
+/** A credential provider's secret: Mandate's own (MANAGED) or the customer's (EXTERNAL), and where it is. */
+export interface StoredSecret {
+  source: 'MANAGED' | 'EXTERNAL';
+  ref: SecretRef;
+}
+
 export type SecretProblem =
   | 'not_found'
   | 'not_readable'

@@ -5,6 +5,8 @@ import type { Envelope } from './envelope';
 const SEALED_COLUMNS = [
   { table: 'principals', key: 'access_key_id', sealed: 'secret_sealed' },
   { table: 'wat_keys', key: 'kid', sealed: 'secret_sealed' },
+  { table: 'connections', key: 'id', sealed: 'tokens_sealed' },
+  { table: 'auth_sessions', key: 'id', sealed: 'secrets_sealed' },
 ] as const;
 
 const BATCH = 100;

@@ -14,6 +14,11 @@ export interface TestIdp {
   requests: Map<string, number>;
   /** A user who really logs in and consents; returns the tokens the code flow yields. */
   login(userId: string, options?: { scope?: string }): Promise<{ idToken: string; accessToken: string }>;
+  /**
+   * A user opens an authorization URL made by someone else (Mandate), logs in and consents (or
+   * denies); answers where the IdP finally redirects the browser.
+   */
+  authorize(authorizationUrl: string, userId: string, options?: { deny?: boolean }): Promise<URL>;
   /** Signs arbitrary claims with the IdP's own key, for the tokens no real flow would issue. */
   sign(payload: JWTPayload, header?: Record<string, unknown>): Promise<string>;
   publicJwk: JWK;
@@ -47,8 +52,10 @@ class CookieJar {
  * A real OpenID Provider (node-oidc-provider) in this process, on a free loopback port: discovery,
  * JWKS, login and consent pages, the code flow with PKCE, ID tokens and JWT access tokens.
  */
-export async function startTestIdp(): Promise<TestIdp> {
-  const port = await freePort();
+export async function startTestIdp(
+  options: { port?: number; redirectUris?: string[] } = {},
+): Promise<TestIdp> {
+  const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const privateJwk = { ...(await exportJWK(privateKey)), kid: 'idp-key-1', alg: 'RS256', use: 'sig' };
@@ -63,7 +70,7 @@ export async function startTestIdp(): Promise<TestIdp> {
       {
         client_id: clientId,
         client_secret: clientSecret,
-        redirect_uris: [redirectUri],
+        redirect_uris: [redirectUri, ...(options.redirectUris ?? [])],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         scope: 'openid profile read write',
@@ -110,8 +117,43 @@ export async function startTestIdp(): Promise<TestIdp> {
     const s = provider.listen(port, '127.0.0.1', () => resolve(s));
   });
 
-  async function login(userId: string, options: { scope?: string } = {}) {
+  /** A browser with a cookie jar: follows the IdP's redirects, logs in, consents; stops when it leaves the IdP. */
+  async function browse(startUrl: string, userId: string, deny = false): Promise<URL> {
     const jar = new CookieJar();
+    let location = startUrl;
+    for (let step = 0; step < 12; step += 1) {
+      const target = new URL(location, issuer);
+      if (target.origin !== issuer || target.href.startsWith(redirectUri)) return target;
+      let response = await fetch(target, { redirect: 'manual', headers: { cookie: jar.header() } });
+      jar.store(response);
+      if (response.status === 200) {
+        const html = await response.text();
+        if (deny) {
+          response = await fetch(new URL(`${target.pathname}/abort`, issuer), {
+            redirect: 'manual',
+            headers: { cookie: jar.header() },
+          });
+        } else {
+          const form: Record<string, string> = html.includes('name="login"')
+            ? { prompt: 'login', login: userId, password: 'any' }
+            : { prompt: 'consent' };
+          response = await fetch(target, {
+            method: 'POST',
+            redirect: 'manual',
+            headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams(form).toString(),
+          });
+        }
+        jar.store(response);
+      }
+      const next = response.headers.get('location');
+      if (!next) throw new Error(`login stopped at ${target.pathname} with HTTP ${response.status}`);
+      location = next;
+    }
+    throw new Error('too many redirects at the IdP');
+  }
+
+  async function login(userId: string, options: { scope?: string } = {}) {
     const verifier = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const state = randomBytes(8).toString('hex');
@@ -127,30 +169,7 @@ export async function startTestIdp(): Promise<TestIdp> {
       resource: TEST_API_AUDIENCE,
     }).toString();
 
-    let location = authorize.href;
-    for (let step = 0; step < 12; step += 1) {
-      const target = new URL(location, issuer);
-      if (target.href.startsWith(redirectUri)) break;
-      let response = await fetch(target, { redirect: 'manual', headers: { cookie: jar.header() } });
-      jar.store(response);
-      if (response.status === 200) {
-        // An interaction page: log in as the user, or grant consent.
-        const html = await response.text();
-        const form: Record<string, string> = html.includes('name="login"')
-          ? { prompt: 'login', login: userId, password: 'any' }
-          : { prompt: 'consent' };
-        response = await fetch(target, {
-          method: 'POST',
-          redirect: 'manual',
-          headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams(form).toString(),
-        });
-        jar.store(response);
-      }
-      const next = response.headers.get('location');
-      if (!next) throw new Error(`login stopped at ${target.pathname} with HTTP ${response.status}`);
-      location = next;
-    }
+    const location = (await browse(authorize.href, userId)).href;
     const callback = new URL(location, issuer);
     const code = callback.searchParams.get('code');
     if (!code || callback.searchParams.get('state') !== state)
@@ -186,6 +205,7 @@ export async function startTestIdp(): Promise<TestIdp> {
     redirectUri,
     requests,
     login,
+    authorize: (url, userId, opts) => browse(url, userId, opts?.deny ?? false),
     publicJwk,
     sign: (payload, header = {}) =>
       new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'idp-key-1', ...header }).sign(privateKey),

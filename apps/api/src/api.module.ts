@@ -5,6 +5,7 @@ import type { Runtime } from '../../../libs/runtime/runtime';
 import { SIGV4_VERIFIER, SigV4Guard } from './auth/sigv4.guard';
 import { HealthController } from './health/health.controller';
 import { ApiKeyProvidersModule } from './api-key-providers/api-key-providers.module';
+import { ConsentModule } from './consent/consent.module';
 import { Oauth2ProvidersModule } from './oauth2-providers/oauth2-providers.module';
 import { TokenVaultModule } from './token-vault/token-vault.module';
 import { JwtAuthorizersModule } from './jwt-authorizers/jwt-authorizers.module';
@@ -41,6 +42,7 @@ export class ApiModule {
         ApiKeyProvidersModule,
         TokenVaultModule,
         Oauth2ProvidersModule,
+        ConsentModule,
       ],
       controllers: [HealthController],
       providers: [

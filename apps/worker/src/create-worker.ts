@@ -1,4 +1,5 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import { consentDeps, createConsentActivities } from '../../../activities/consent/consent.activities';
 import type { Runtime } from '../../../libs/runtime/runtime';
 
 /**
@@ -11,6 +12,6 @@ export async function createWorker(runtime: Runtime, connection: NativeConnectio
     namespace: runtime.config.temporal.namespace,
     taskQueue: runtime.config.temporal.taskQueue,
     workflowsPath: require.resolve('../../../workflows'),
-    activities: {},
+    activities: createConsentActivities(consentDeps(runtime)),
   });
 }

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { SecretError, type SecretRef, type SecretStore } from '../../../../libs/secrets/secret-store';
+import {
+  SecretError,
+  type SecretRef,
+  type SecretStore,
+  type StoredSecret,
+} from '../../../../libs/secrets/secret-store';
+
+export type { StoredSecret } from '../../../../libs/secrets/secret-store';
 import {
   InternalServerException,
   ResourceNotFoundException,
@@ -10,11 +17,6 @@ export type SecretSource = 'MANAGED' | 'EXTERNAL';
 
 /** A credential provider's secret as the caller gave it: a value to keep (MANAGED) or a reference (EXTERNAL). */
 export type SecretInput = { source: 'MANAGED'; value: string } | { source: 'EXTERNAL'; ref: SecretRef };
-
-export interface StoredSecret {
-  source: SecretSource;
-  ref: SecretRef;
-}
 
 /** The wire field names of one provider kind: `apiKey`/`apiKeySecretConfig` or `clientSecret`/`clientSecretConfig`. */
 export interface SecretFields {

@@ -3,7 +3,7 @@ import type { Runtime } from '../../../../libs/runtime/runtime';
 import { ProviderSecrets } from '../credential-providers/provider-secrets';
 import { RUNTIME } from '../tokens';
 import { Oauth2ProvidersController } from './oauth2-providers.controller';
-import { Oauth2ProvidersRepository } from './oauth2-providers.repository';
+import { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
 import { Oauth2ProvidersService } from './oauth2-providers.service';
 
 @Module({

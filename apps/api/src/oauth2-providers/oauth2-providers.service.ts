@@ -10,7 +10,10 @@ import { decodeNextToken, encodeNextToken } from '../../../../libs/wire/paginati
 import type { ProviderSecrets } from '../credential-providers/provider-secrets';
 import { clientSecretFields, toConfigOutput, toProviderConfig } from './oauth2-provider-config';
 import type { Oauth2ProviderInput } from './oauth2-provider.schemas';
-import type { Oauth2ProviderRecord, Oauth2ProvidersRepository } from './oauth2-providers.repository';
+import type {
+  Oauth2ProviderRecord,
+  Oauth2ProvidersRepository,
+} from '../../../../libs/providers/oauth2-providers.repository';
 
 const seconds = (date: Date) => date.getTime() / 1000;
 

@@ -1,6 +1,6 @@
-import type { VaultDb } from '../../../../libs/db/database';
-import type { StoredSecret } from '../credential-providers/provider-secrets';
-import type { Oauth2ProviderConfig } from './oauth2-provider-config';
+import type { VaultDb } from '../db/database';
+import type { StoredSecret } from '../secrets/secret-store';
+import type { Oauth2ProviderConfig } from './provider-config';
 
 export interface Oauth2ProviderRecord {
   name: string;

@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { authorize } from '../../../../libs/auth/policy';
+import type { Principal } from '../../../../libs/auth/sigv4.verifier';
+import type { WatUser, WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
+import { ConnectionsRepository } from '../../../../libs/consent/connections.repository';
+import { SessionsRepository, type AuthSession } from '../../../../libs/consent/sessions.repository';
+import { connectionId, userHash } from '../../../../libs/consent/user-key';
+import { randomValues } from '../../../../libs/oauth/oauth-client';
+import {
+  Oauth2ProvidersRepository,
+  type Oauth2ProviderRecord,
+} from '../../../../libs/providers/oauth2-providers.repository';
+import type { Runtime } from '../../../../libs/runtime/runtime';
+import {
+  AccessDeniedException,
+  ResourceNotFoundException,
+  ValidationException,
+} from '../../../../libs/wire/errors';
+import { authorizationSessionWorkflow } from '../../../../workflows/authorization-session/authorization-session.workflow';
+import {
+  callbackSignal,
+  completeUpdate,
+  workflowIdOf,
+} from '../../../../workflows/authorization-session/definitions';
+import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../../../workflows/search-attributes';
+import { secretUnusable } from '../credential-providers/provider-secrets';
+import { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
+import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './consent.schemas';
+
+/** A stored token is served only while it has at least this long to live. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+/**
+ * OpenID Connect scopes ask for identity claims, not for what the access token reaches; servers
+ * leave them out of the granted `scope`, so they do not count when checking that a stored token
+ * covers a request.
+ */
+const IDENTITY_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
+const covers = (granted: string[], requested: string[]) =>
+  requested.every((scope) => IDENTITY_SCOPES.has(scope) || granted.includes(scope));
+
+export type TokenAnswer =
+  | { accessToken: string }
+  | { authorizationUrl: string; sessionUri: string; sessionStatus: 'IN_PROGRESS' }
+  | { sessionUri: string; sessionStatus: 'IN_PROGRESS' | 'FAILED' };
+
+export type CallbackResult = { redirect: string } | { error: string; status: number };
+
+/**
+ * User consent (USER_FEDERATION): serve a stored token when the vault has one, else start an
+ * authorization session; take the authorization server's callback; complete the session for the
+ * same user only.
+ */
+export class ConsentService {
+  private readonly sessions: SessionsRepository;
+  private readonly connections: ConnectionsRepository;
+  private readonly providers: Oauth2ProvidersRepository;
+  private readonly workloads: WorkloadIdentitiesRepository;
+
+  constructor(private readonly runtime: Runtime) {
+    this.sessions = new SessionsRepository(runtime.db, runtime.envelope);
+    this.connections = new ConnectionsRepository(runtime.db, runtime.envelope);
+    this.providers = new Oauth2ProvidersRepository(runtime.db);
+    this.workloads = new WorkloadIdentitiesRepository(runtime.db);
+  }
+
+  private callbackUrl(provider: Pick<Oauth2ProviderRecord, 'callbackId'>) {
+    return `${this.runtime.config.http.publicUrl}/identities/oauth2/callback/${provider.callbackId}`;
+  }
+
+  async token(wat: WorkloadAccessToken, input: GetResourceOauth2TokenInput): Promise<TokenAnswer> {
+    if (input.oauth2Flow !== 'USER_FEDERATION') {
+      throw ValidationException.field(
+        'oauth2Flow',
+        `${input.oauth2Flow} is not supported yet; use USER_FEDERATION`,
+      );
+    }
+    if (!wat.user) {
+      throw ValidationException.field(
+        'workloadIdentityToken',
+        'USER_FEDERATION needs a workload access token minted for a user',
+      );
+    }
+    const provider = await this.providers.find(input.resourceCredentialProviderName);
+    if (!provider)
+      throw new ResourceNotFoundException(
+        `OAuth2 credential provider ${input.resourceCredentialProviderName} does not exist`,
+      );
+    const user = userHash(wat.user);
+    const connection = connectionId(wat.workloadName, user, provider.name);
+
+    if (input.sessionUri)
+      return this.poll(input.sessionUri, { workloadName: wat.workloadName, user, provider: provider.name });
+
+    if (!input.forceAuthentication) {
+      const stored = await this.connections.read(connection);
+      const fresh =
+        !stored?.connection.expiresAt ||
+        stored.connection.expiresAt.getTime() - Date.now() > EXPIRY_MARGIN_MS;
+      if (stored && fresh && covers(stored.connection.scopes, input.scopes)) {
+        return { accessToken: stored.tokens.accessToken };
+      }
+    }
+    return this.startSession(wat, input, provider, user, connection);
+  }
+
+  private async poll(
+    sessionUri: string,
+    owner: { workloadName: string; user: string; provider: string },
+  ): Promise<TokenAnswer> {
+    const session = await this.sessions.find(sessionUri.slice(SESSION_URI_PREFIX.length));
+    if (
+      !session ||
+      session.workloadName !== owner.workloadName ||
+      session.userHash !== owner.user ||
+      session.providerName !== owner.provider
+    ) {
+      throw new ResourceNotFoundException('No such session for this workload, user and provider');
+    }
+    if (session.status === 'COMPLETED') {
+      const stored = await this.connections.read(session.connectionId);
+      if (stored) return { accessToken: stored.tokens.accessToken };
+    }
+    const failed = session.status !== 'IN_PROGRESS' || session.expiresAt.getTime() <= Date.now();
+    return { sessionUri, sessionStatus: failed ? 'FAILED' : 'IN_PROGRESS' };
+  }
+
+  private async startSession(
+    wat: WorkloadAccessToken,
+    input: GetResourceOauth2TokenInput,
+    provider: Oauth2ProviderRecord,
+    user: string,
+    connection: string,
+  ): Promise<TokenAnswer> {
+    const workload = await this.workloads.find(wat.workloadName);
+    if (!workload)
+      throw new ResourceNotFoundException(`Workload identity ${wat.workloadName} does not exist`);
+    const returnUrl = input.resourceOauth2ReturnUrl;
+    if (!returnUrl)
+      throw ValidationException.field('resourceOauth2ReturnUrl', 'is required to start a user consent');
+    if (!workload.allowedReturnUrls.includes(returnUrl)) {
+      throw ValidationException.field(
+        'resourceOauth2ReturnUrl',
+        `is not one of the allowed return URLs of workload identity ${workload.name}`,
+      );
+    }
+
+    const clientSecret = await this.runtime.secrets
+      .read(provider.secret.ref)
+      .catch((err: unknown) => secretUnusable(err, provider.name));
+    const codeVerifier = randomValues.codeVerifier();
+    const state = randomValues.state();
+    const nonce = input.scopes.includes('openid') ? randomValues.nonce() : undefined;
+    const authorizationUrl = await this.runtime.oauth.authorizationUrl(
+      {
+        name: provider.name,
+        vendor: provider.vendor,
+        config: provider.config,
+        clientSecret,
+        version: provider.updatedAt.toISOString(),
+      },
+      {
+        redirectUri: this.callbackUrl(provider),
+        scopes: input.scopes,
+        state,
+        codeChallenge: await randomValues.codeChallenge(codeVerifier),
+        ...(nonce ? { nonce } : {}),
+        ...(input.resources ? { resources: input.resources } : {}),
+        ...(input.audiences ? { audiences: input.audiences } : {}),
+        ...(input.customParameters ? { customParameters: input.customParameters } : {}),
+      },
+    );
+
+    const ttlMs = this.runtime.config.consent.sessionTtlMs;
+    const session: Omit<AuthSession, 'status'> = {
+      id: randomUUID(),
+      workloadName: wat.workloadName,
+      providerName: provider.name,
+      userHash: user,
+      connectionId: connection,
+      scopes: input.scopes,
+      returnUrl,
+      expiresAt: new Date(Date.now() + ttlMs),
+    };
+    await this.sessions.create(session, state, {
+      codeVerifier,
+      ...(nonce ? { nonce } : {}),
+      ...(input.customState ? { customState: input.customState } : {}),
+    });
+    await this.runtime.temporal.workflow.start(authorizationSessionWorkflow, {
+      workflowId: workflowIdOf(session.id),
+      taskQueue: this.runtime.config.temporal.taskQueue,
+      args: [
+        {
+          sessionId: session.id,
+          connectionId: connection,
+          workloadName: wat.workloadName,
+          providerName: provider.name,
+          userHash: user,
+          ttlMs,
+        },
+      ],
+      typedSearchAttributes: [
+        { key: WORKLOAD_NAME, value: wat.workloadName },
+        { key: PROVIDER_NAME, value: provider.name },
+        { key: FLOW, value: 'USER_FEDERATION' },
+        { key: STATE, value: 'AWAITING_CALLBACK' },
+      ],
+    });
+    return {
+      authorizationUrl: authorizationUrl.href,
+      sessionUri: `${SESSION_URI_PREFIX}${session.id}`,
+      sessionStatus: 'IN_PROGRESS',
+    };
+  }
+
+  /** The authorization server's redirect: one use of a valid `state`, else an error page and no signal. */
+  async callback(callbackId: string, rawQuery: string): Promise<CallbackResult> {
+    const query = new URLSearchParams(rawQuery);
+    const provider = await this.providers.findByCallbackId(callbackId);
+    const state = query.get('state');
+    if (!provider || !state) return { status: 400, error: 'This authorization response is not valid.' };
+    const session = await this.sessions.consumeState(state, new Date());
+    if (!session || session.providerName !== provider.name) {
+      return { status: 400, error: 'This authorization response is invalid, expired or was already used.' };
+    }
+    const issuerProblem = await this.issuerProblem(provider, query.get('iss'));
+    const handle = this.runtime.temporal.workflow.getHandle(workflowIdOf(session.id));
+    const error = query.get('error');
+    if (issuerProblem || error || !query.get('code')) {
+      // Only the OAuth error code travels, never a description the server may have filled with anything.
+      const code = issuerProblem ?? (error && /^[a-z_]{1,64}$/.test(error) ? error : 'invalid_response');
+      await handle.signal(callbackSignal, { kind: 'error', error: code });
+    } else {
+      await this.sessions.saveCallback(session.id, { query: query.toString() });
+      await handle.signal(callbackSignal, { kind: 'code' });
+    }
+    const secrets = await this.sessions.secrets(session.id);
+    const back = new URL(session.returnUrl);
+    back.searchParams.set('session_id', `${SESSION_URI_PREFIX}${session.id}`);
+    if (secrets?.secrets.customState) back.searchParams.set('state', secrets.secrets.customState);
+    return { redirect: back.href };
+  }
+
+  /** RFC 9207: where the server says it sends `iss`, it must, and it must be the server's. */
+  private async issuerProblem(
+    provider: Oauth2ProviderRecord,
+    iss: string | null,
+  ): Promise<string | undefined> {
+    const clientSecret = await this.runtime.secrets.read(provider.secret.ref).catch(() => '');
+    const configuration = await this.runtime.oauth
+      .configuration({
+        name: provider.name,
+        vendor: provider.vendor,
+        config: provider.config,
+        clientSecret,
+        version: provider.updatedAt.toISOString(),
+      })
+      .catch(() => undefined);
+    const metadata = configuration?.serverMetadata();
+    if (!metadata) return undefined;
+    if (iss !== null && iss !== metadata.issuer) return 'issuer_mismatch';
+    if (iss === null && metadata.authorization_response_iss_parameter_supported) return 'issuer_missing';
+    return undefined;
+  }
+
+  /** CompleteResourceTokenAuth: only the user who started the session, only while it awaits completion. */
+  async complete(
+    principal: Principal,
+    sessionUri: string,
+    identifier: { userToken?: string; userId?: string },
+  ): Promise<Record<string, never>> {
+    const session = await this.sessions.find(sessionUri.slice(SESSION_URI_PREFIX.length));
+    if (!session) throw new AccessDeniedException('The session is unknown, expired or already completed');
+    authorize(principal, 'CompleteResourceTokenAuth', session.workloadName);
+    const user = await this.userOf(session.workloadName, identifier);
+    try {
+      await this.runtime.temporal.workflow
+        .getHandle(workflowIdOf(session.id))
+        .executeUpdate(completeUpdate, { args: [{ userHash: userHash(user) }] });
+    } catch (err) {
+      const cause = err instanceof WorkflowUpdateFailedError ? (err.cause) : undefined;
+      throw new AccessDeniedException(
+        cause?.message ?? 'The session is unknown, expired or already completed',
+      );
+    }
+    return {};
+  }
+
+  private async userOf(
+    workloadName: string,
+    identifier: { userToken?: string; userId?: string },
+  ): Promise<WatUser> {
+    if (identifier.userId !== undefined) return { kind: 'userId', userId: identifier.userId };
+    const workload = await this.workloads.find(workloadName);
+    if (!workload?.jwtAuthorizer)
+      throw new AccessDeniedException(`Workload identity ${workloadName} trusts no JWT issuer`);
+    const verified = await this.runtime.jwtVerifier.verify(
+      identifier.userToken ?? '',
+      workload.jwtAuthorizer,
+    );
+    return { kind: 'jwt', iss: verified.iss, sub: verified.sub };
+  }
+}

@@ -1,0 +1,66 @@
+import type { VaultDb } from '../db/database';
+import type { Envelope } from '../vault/envelope';
+
+/** The tokens of a connection. Only activities write them; reads serve the hot path. */
+export interface ConnectionTokens {
+  accessToken: string;
+  refreshToken?: string;
+  idToken?: string;
+  tokenType?: string;
+}
+
+export interface Connection {
+  id: string;
+  workloadName: string;
+  providerName: string;
+  userHash: string;
+  scopes: string[];
+  expiresAt?: Date;
+}
+
+const recordId = (id: string) => `connection:${id}`;
+
+/** Connections (workload + user + provider) and their sealed tokens. */
+export class ConnectionsRepository {
+  constructor(
+    private readonly db: VaultDb,
+    private readonly envelope: Envelope,
+  ) {}
+
+  async save(connection: Connection, tokens: ConnectionTokens, now: Date): Promise<void> {
+    const sealed = await this.envelope.seal(JSON.stringify(tokens), recordId(connection.id));
+    const values = {
+      workload_name: connection.workloadName,
+      provider_name: connection.providerName,
+      user_hash: connection.userHash,
+      scopes: JSON.stringify(connection.scopes),
+      tokens_sealed: sealed.value,
+      kek_id: sealed.kekId,
+      expires_at: connection.expiresAt ?? null,
+      updated_at: now,
+    };
+    await this.db
+      .insertInto('connections')
+      .values({ id: connection.id, ...values })
+      .onConflict((oc) => oc.column('id').doUpdateSet(values))
+      .execute();
+  }
+
+  /** The connection and its tokens, or undefined. */
+  async read(id: string): Promise<{ connection: Connection; tokens: ConnectionTokens } | undefined> {
+    const row = await this.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const tokens = JSON.parse(await this.envelope.open(row.tokens_sealed, recordId(id))) as ConnectionTokens;
+    return {
+      connection: {
+        id: row.id,
+        workloadName: row.workload_name,
+        providerName: row.provider_name,
+        userHash: row.user_hash,
+        scopes: row.scopes,
+        ...(row.expires_at ? { expiresAt: new Date(row.expires_at) } : {}),
+      },
+      tokens,
+    };
+  }
+}

@@ -1,0 +1,201 @@
+import * as client from 'openid-client';
+import type { Oauth2ProviderConfig } from '../providers/provider-config';
+import { vendorSpec, type VendorQuirks } from '../providers/vendors';
+
+/** The provider facts an OAuth exchange needs, with its client secret already read. */
+export interface ProviderClient {
+  name: string;
+  vendor: string;
+  config: Oauth2ProviderConfig;
+  clientSecret: string;
+  /** Changes when the provider is updated, so cached discovery is not reused across updates. */
+  version: string;
+}
+
+export interface OAuthClientOptions {
+  /** The SSRF-guarded fetch. */
+  fetch: typeof fetch;
+  /** Plain http to loopback/private IdPs, only where the configuration allows private networks. */
+  allowInsecureRequests: boolean;
+  cacheTtlMs?: number;
+}
+
+export interface TokenSet {
+  accessToken: string;
+  refreshToken?: string;
+  idToken?: string;
+  tokenType?: string;
+  /** Seconds, as the server sent it; undefined when it sent none. */
+  expiresIn?: number;
+  scope?: string;
+}
+
+/**
+ * openid-client configured per credential provider: discovery (or fixed metadata) through the
+ * outbound guard, client authentication by the provider's method, and the vendor's quirks applied
+ * from the catalog. Configurations are cached per provider version.
+ *
+ * @example
+ * const oauth = new OAuthClients({ fetch: outboundFetch, allowInsecureRequests: false });
+ * const url = await oauth.authorizationUrl(provider, { redirectUri, scopes: ['read'], state, codeChallenge });
+ */
+export class OAuthClients {
+  private readonly cache = new Map<string, { at: number; configuration: Promise<client.Configuration> }>();
+
+  constructor(private readonly options: OAuthClientOptions) {}
+
+  configuration(provider: ProviderClient): Promise<client.Configuration> {
+    const key = `${provider.name}@${provider.version}:${provider.clientSecret.length}`;
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < (this.options.cacheTtlMs ?? 3_600_000)) return hit.configuration;
+    const configuration = this.build(provider);
+    this.cache.set(key, { at: Date.now(), configuration });
+    configuration.catch(() => this.cache.delete(key));
+    return configuration;
+  }
+
+  /** Forgets a provider's configuration, e.g. after its client secret was rotated. */
+  forget(providerName: string): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`${providerName}@`)) this.cache.delete(key);
+  }
+
+  async authorizationUrl(
+    provider: ProviderClient,
+    request: {
+      redirectUri: string;
+      scopes: string[];
+      state: string;
+      codeChallenge: string;
+      nonce?: string;
+      resources?: string[];
+      audiences?: string[];
+      customParameters?: Record<string, string>;
+    },
+  ): Promise<URL> {
+    const configuration = await this.configuration(provider);
+    const quirks: VendorQuirks = vendorSpec(provider.vendor)?.quirks ?? {};
+    const standard: Record<string, string> = {
+      response_type: 'code',
+      redirect_uri: request.redirectUri,
+      state: request.state,
+      code_challenge: request.codeChallenge,
+      code_challenge_method: 'S256',
+      [quirks.scopeParameter ?? 'scope']: request.scopes.join(quirks.scopeSeparator ?? ' '),
+      ...(request.nonce ? { nonce: request.nonce } : {}),
+    };
+    // Custom parameters come first, so they can add to the request but never override a standard one.
+    const parameters = new URLSearchParams({
+      ...request.customParameters,
+      ...quirks.authorizationParameters,
+      ...standard,
+    });
+    for (const resource of request.resources ?? []) parameters.append('resource', resource);
+    for (const audience of request.audiences ?? []) parameters.append('audience', audience);
+    return client.buildAuthorizationUrl(configuration, parameters);
+  }
+
+  /**
+   * Redeems an authorization code. `callbackUrl` is the redirect the server made (code, state, iss),
+   * checked by openid-client against the expected state and, where the server advertises RFC 9207,
+   * its issuer.
+   */
+  async redeemCode(
+    provider: ProviderClient,
+    callbackUrl: URL,
+    checks: { codeVerifier: string; state: string; nonce?: string },
+  ): Promise<TokenSet> {
+    const configuration = await this.configuration(provider);
+    const response = await client.authorizationCodeGrant(configuration, callbackUrl, {
+      pkceCodeVerifier: checks.codeVerifier,
+      expectedState: checks.state,
+      ...(checks.nonce ? { expectedNonce: checks.nonce } : { idTokenExpected: false }),
+    });
+    return toTokenSet(response, vendorSpec(provider.vendor)?.quirks ?? {});
+  }
+
+  private async build(provider: ProviderClient): Promise<client.Configuration> {
+    const { config } = provider;
+    const auth = clientAuthentication(config, provider.clientSecret);
+    const clientId = config.clientId ?? '';
+    let configuration: client.Configuration;
+    if ('discoveryUrl' in config.discovery) {
+      configuration = await client.discovery(
+        new URL(config.discovery.discoveryUrl),
+        clientId,
+        undefined,
+        auth,
+        {
+          [client.customFetch]: this.options.fetch,
+          ...(this.options.allowInsecureRequests ? { execute: [client.allowInsecureRequests] } : {}),
+        },
+      );
+    } else {
+      const m = config.discovery.authorizationServerMetadata;
+      configuration = new client.Configuration(
+        {
+          issuer: m.issuer,
+          authorization_endpoint: m.authorizationEndpoint,
+          token_endpoint: m.tokenEndpoint,
+          ...(m.tokenEndpointAuthMethods
+            ? { token_endpoint_auth_methods_supported: m.tokenEndpointAuthMethods }
+            : {}),
+        },
+        clientId,
+        undefined,
+        auth,
+      );
+      configuration[client.customFetch] = this.options.fetch;
+      if (this.options.allowInsecureRequests) client.allowInsecureRequests(configuration);
+    }
+    return configuration;
+  }
+}
+
+/**
+ * The provider's client authentication: its configured method, else the one its fixed metadata
+ * names, else client_secret_basic (the RFC 6749 default).
+ */
+function clientAuthentication(config: Oauth2ProviderConfig, secret: string): client.ClientAuth {
+  const listed =
+    'authorizationServerMetadata' in config.discovery
+      ? config.discovery.authorizationServerMetadata.tokenEndpointAuthMethods?.[0]
+      : undefined;
+  const post =
+    config.clientAuthenticationMethod === 'CLIENT_SECRET_POST' ||
+    (!config.clientAuthenticationMethod && listed === 'client_secret_post');
+  return post ? client.ClientSecretPost(secret) : client.ClientSecretBasic(secret);
+}
+
+function pick(source: unknown, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (value, key) =>
+        value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined,
+      source,
+    );
+}
+
+function toTokenSet(response: client.TokenEndpointResponse, quirks: VendorQuirks): TokenSet {
+  const accessToken = quirks.accessTokenPath ? pick(response, quirks.accessTokenPath) : response.access_token;
+  if (typeof accessToken !== 'string' || accessToken.length === 0)
+    throw new Error('The token response holds no access token');
+  return {
+    accessToken,
+    ...(response.refresh_token ? { refreshToken: response.refresh_token } : {}),
+    ...(response.id_token ? { idToken: response.id_token } : {}),
+    ...(response.token_type ? { tokenType: response.token_type } : {}),
+    ...(typeof response.expires_in === 'number' ? { expiresIn: response.expires_in } : {}),
+    ...(typeof response.scope === 'string' ? { scope: response.scope } : {}),
+  };
+}
+
+/** PKCE, state and nonce values, from openid-client's generators. */
+export const randomValues = {
+  codeVerifier: () => client.randomPKCECodeVerifier(),
+  codeChallenge: (verifier: string) => client.calculatePKCECodeChallenge(verifier),
+  state: () => client.randomState(),
+  nonce: () => client.randomNonce(),
+};
+
+export { ResponseBodyError, AuthorizationResponseError } from 'openid-client';

@@ -1,0 +1,103 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { ConsentActivities } from '../../activities/consent/consent.activities';
+import { STATE } from '../search-attributes';
+import {
+  callbackSignal,
+  completeUpdate,
+  statusQuery,
+  type AuthorizationSessionInput,
+  type CompletionRequest,
+  type SessionState,
+  type SessionStatus,
+} from './definitions';
+
+const { redeemCode } = proxyActivities<ConsentActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5 },
+});
+const { finishSession } = proxyActivities<ConsentActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/**
+ * One user consent: wait for the authorization server's callback, then for the app to complete the
+ * session as the same user (checked in the update validator, so a refused attempt leaves no trace in
+ * history), then redeem the code and store the tokens. Anything left undone after `ttlMs` fails.
+ */
+export async function authorizationSessionWorkflow(input: AuthorizationSessionInput): Promise<SessionStatus> {
+  const status: SessionStatus = { state: 'AWAITING_CALLBACK' };
+  let completionRequested = false;
+
+  const moveTo = (state: SessionState, failure?: string) => {
+    status.state = state;
+    if (failure) status.failure = failure;
+    upsertSearchAttributes([{ key: STATE, value: state }]);
+  };
+
+  setHandler(statusQuery, () => status);
+  setHandler(callbackSignal, (outcome) => {
+    if (status.state !== 'AWAITING_CALLBACK') return;
+    if (outcome.kind === 'error') moveTo('FAILED', `authorization server answered ${outcome.error}`);
+    else moveTo('AWAITING_COMPLETION');
+  });
+  setHandler(
+    completeUpdate,
+    async () => {
+      completionRequested = true;
+      await condition(() => status.state === 'COMPLETED' || status.state === 'FAILED');
+      if (status.state === 'FAILED') {
+        throw ApplicationFailure.nonRetryable(status.failure ?? 'session failed', 'SessionFailed');
+      }
+      return status;
+    },
+    {
+      validator: (request: CompletionRequest) => {
+        if (status.state !== 'AWAITING_COMPLETION' || completionRequested) {
+          throw new Error('The session is not awaiting completion');
+        }
+        if (request.userHash !== input.userHash) throw new Error('The session was started by another user');
+      },
+    },
+  );
+
+  moveTo('AWAITING_CALLBACK');
+  const inTime = await condition(() => completionRequested || status.state === 'FAILED', input.ttlMs);
+  let outcome: { state: 'COMPLETED' | 'FAILED'; failure?: string } = {
+    state: 'FAILED',
+    failure: status.failure,
+  };
+  if (!inTime) {
+    outcome = { state: 'FAILED', failure: 'the session expired' };
+  } else if (completionRequested) {
+    moveTo('REDEEMING');
+    try {
+      await redeemCode({ sessionId: input.sessionId });
+      outcome = { state: 'COMPLETED' };
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+      outcome = {
+        state: 'FAILED',
+        failure: type ? `code redemption failed: ${type}` : 'code redemption failed',
+      };
+    }
+  }
+  // The outcome is recorded before it is announced, so a poll after completion finds the token.
+  await finishSession({
+    sessionId: input.sessionId,
+    status: outcome.state,
+    ...(outcome.failure ? { failure: outcome.failure } : {}),
+  });
+  moveTo(outcome.state, outcome.failure);
+  await condition(allHandlersFinished);
+  return status;
+}
