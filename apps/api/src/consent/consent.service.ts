@@ -280,7 +280,7 @@ export class ConsentService {
         .getHandle(workflowIdOf(session.id))
         .executeUpdate(completeUpdate, { args: [{ userHash: userHash(user) }] });
     } catch (err) {
-      const cause = err instanceof WorkflowUpdateFailedError ? (err.cause) : undefined;
+      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
       throw new AccessDeniedException(
         cause?.message ?? 'The session is unknown, expired or already completed',
       );
