@@ -222,6 +222,53 @@ describe('user consent (3-legged OAuth) as Temporal workflows', () => {
     await rejects(complete(started.sessionUri!, 'ivan'), AccessDeniedException);
   });
 
+  it("works with the bedrock-agentcore SDK's withAccessToken: onAuthUrl gets the URL, polling returns the token", async () => {
+    const admin = test.adminCredentials();
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: test.stack.apiUrl,
+      AWS_ACCESS_KEY_ID: admin.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
+    });
+    const { withAccessToken } = await import('bedrock-agentcore/identity');
+    const tool = withAccessToken({
+      workloadIdentityToken: await watFor('judy'),
+      providerName: PROVIDER,
+      scopes: ['openid', 'read'],
+      authFlow: 'USER_FEDERATION',
+      callbackUrl: RETURN_URL,
+      onAuthUrl: async (authorizationUrl: string) => {
+        const { location } = await consent(authorizationUrl, 'judy');
+        await complete(new URL(location!).searchParams.get('session_id')!, 'judy');
+      },
+    })((query: string, token: string) => Promise.resolve({ query, sub: decodeJwt(token).sub }));
+    assert.deepEqual(await tool('pipeline'), { query: 'pipeline', sub: 'judy' });
+  });
+
+  it('measures completion to token and the history of one consent', async () => {
+    const durations: number[] = [];
+    let sessionUri = '';
+    for (let i = 0; i < 7; i += 1) {
+      const wat = await watFor(`measured-${i}`);
+      const started = await ask(wat);
+      await consent(started.authorizationUrl!, `measured-${i}`);
+      const begin = performance.now();
+      await complete(started.sessionUri!, `measured-${i}`);
+      const token = await ask(wat, { sessionUri: started.sessionUri });
+      durations.push(performance.now() - begin);
+      assert.ok(token.accessToken);
+      sessionUri = started.sessionUri!;
+    }
+    durations.sort((a, b) => a - b);
+    const history = await test.stack.runtime.temporal.workflow
+      .getHandle(`authorization-session:${sessionUri.split(':').at(-1)}`)
+      .fetchHistory();
+    process.stdout.write(
+      `# CompleteResourceTokenAuth to token: median ${durations[3]!.toFixed(1)} ms (min ${durations[0]!.toFixed(1)}, max ${durations[6]!.toFixed(1)}, n=7); history events of one consent: ${history.events?.length}\n`,
+    );
+    assert.ok((history.events?.length ?? 0) > 0);
+  });
+
   it('keeps every code, token, verifier, state and secret out of workflow histories', async () => {
     const client = test.stack.runtime.temporal;
     const sessions = test.stack.runtime.db.selectFrom('auth_sessions').select('id');
@@ -245,6 +292,6 @@ describe('user consent (3-legged OAuth) as Temporal workflows', () => {
         assert.ok(!text.includes(canary), `a secret appears in ${execution.workflowId}`);
       histories += 1;
     }
-    assert.ok(histories >= 7, `checked ${histories} histories`);
+    assert.ok(histories >= 15, `checked ${histories} histories`);
   });
 });
