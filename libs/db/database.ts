@@ -7,6 +7,7 @@ import * as initial from './migrations/0001-initial';
 import * as workloadAccessTokens from './migrations/0002-workload-access-tokens';
 import * as credentialProviders from './migrations/0003-credential-providers';
 import * as consent from './migrations/0004-consent';
+import * as serverSecrets from './migrations/0005-server-secrets';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0002-workload-access-tokens': workloadAccessTokens,
   '0003-credential-providers': credentialProviders,
   '0004-consent': consent,
+  '0005-server-secrets': serverSecrets,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -105,6 +105,13 @@ export interface ConnectionsTable {
   updated_at: Timestamp;
 }
 
+export interface ServerSecretsTable {
+  name: string;
+  secret_sealed: string;
+  kek_id: string;
+  created_at: Generated<Timestamp>;
+}
+
 export interface Database {
   principals: PrincipalsTable;
   workload_identities: WorkloadIdentitiesTable;
@@ -114,4 +121,5 @@ export interface Database {
   oauth2_providers: Oauth2ProvidersTable;
   auth_sessions: AuthSessionsTable;
   connections: ConnectionsTable;
+  server_secrets: ServerSecretsTable;
 }

@@ -14,6 +14,7 @@ import { migrateToLatest, openDatabase, type VaultDb } from '../db/database';
 import type { Logger } from '../logging/logger';
 import { createKmsClient, createSecretsManagerClient } from '../aws/clients';
 import { createTemporalClient } from '../temporal/connection';
+import { type AesGcmPayloadCodec, loadPayloadCodec } from '../temporal/payload-codec';
 import { Envelope } from '../vault/envelope';
 import { rewrapSealedValues } from '../vault/rewrap';
 import { TokenVaultKeys } from '../vault/token-vault';
@@ -29,6 +30,8 @@ export interface Runtime {
   principals: PrincipalsRepository;
   secretsManager: SecretsManagerClient;
   temporal: Client;
+  /** Encrypts every Temporal payload; shared by the client, the worker and the codec endpoint. */
+  payloadCodec: AesGcmPayloadCodec;
   /** The fetch for every URL fetched on someone's say-so (IdPs), behind the SSRF guard. */
   outboundFetch: typeof fetch;
   vaultKeys: TokenVaultKeys;
@@ -106,7 +109,8 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     'admin principal ready',
   );
   const secretsManager = createSecretsManagerClient(config.aws);
-  const temporal = createTemporalClient(config.temporal, temporalAddress(config));
+  const payloadCodec = await loadPayloadCodec(db, envelope);
+  const temporal = createTemporalClient(config.temporal, temporalAddress(config), payloadCodec);
   return {
     config,
     log,
@@ -115,6 +119,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     principals,
     secretsManager,
     temporal,
+    payloadCodec,
     outboundFetch,
     vaultKeys,
     secrets: new SecretStore(secretsManager, {

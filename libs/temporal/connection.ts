@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
@@ -26,9 +27,13 @@ function connectionOptions(temporal: Config['temporal'], address: string): Conne
  * A Temporal client for the API. The connection is lazy, so the API starts (and reports the problem
  * on /health) while Temporal is still coming up.
  */
-export function createTemporalClient(temporal: Config['temporal'], address: string): Client {
+export function createTemporalClient(
+  temporal: Config['temporal'],
+  address: string,
+  codec: PayloadCodec,
+): Client {
   const connection = Connection.lazy(connectionOptions(temporal, address));
-  return new Client({ connection, namespace: temporal.namespace });
+  return new Client({ connection, namespace: temporal.namespace, dataConverter: { payloadCodecs: [codec] } });
 }
 
 export function connectWorker(

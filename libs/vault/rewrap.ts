@@ -7,6 +7,7 @@ const SEALED_COLUMNS = [
   { table: 'wat_keys', key: 'kid', sealed: 'secret_sealed' },
   { table: 'connections', key: 'id', sealed: 'tokens_sealed' },
   { table: 'auth_sessions', key: 'id', sealed: 'secrets_sealed' },
+  { table: 'server_secrets', key: 'name', sealed: 'secret_sealed' },
 ] as const;
 
 const BATCH = 100;

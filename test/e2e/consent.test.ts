@@ -281,17 +281,46 @@ describe('user consent (3-legged OAuth) as Temporal workflows', () => {
     const canaries = [...seen.codes, ...seen.tokens, ...seen.states, ...verifiers, idp.clientSecret];
     assert.ok(seen.codes.length >= 5 && seen.tokens.length >= 3 && verifiers.length >= 5);
     let histories = 0;
+    let encrypted = 0;
+    const plain: string[] = [];
+    /** Every payload of a history, decrypted: search attributes are never encoded, and hold no secrets either. */
+    const decodeAll = async (node: unknown, path: string): Promise<unknown> => {
+      if (Array.isArray(node)) return Promise.all(node.map((item, i) => decodeAll(item, `${path}.${i}`)));
+      if (!node || typeof node !== 'object' || node instanceof Uint8Array) return node;
+      const record = node as Record<string, unknown>;
+      if (
+        'metadata' in record &&
+        'data' in record &&
+        record.metadata &&
+        typeof record.metadata === 'object'
+      ) {
+        const encoding = Buffer.from(
+          (record.metadata as Record<string, Uint8Array>).encoding ?? [],
+        ).toString();
+        if (encoding === 'binary/encrypted') {
+          encrypted += 1;
+          const [decoded] = await test.stack.runtime.payloadCodec.decode([record]);
+          return { ...decoded, data: Buffer.from(decoded!.data ?? []).toString('utf8') };
+        }
+        if (!path.includes('searchAttributes')) plain.push(path);
+      }
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(record)) out[key] = await decodeAll(value, `${path}.${key}`);
+      return out;
+    };
     for await (const execution of client.workflow.list({
       query: "WorkflowType = 'authorizationSessionWorkflow'",
     })) {
       const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-      const text = JSON.stringify(history, (_key, value: unknown) =>
+      const text = JSON.stringify(await decodeAll(history, 'history'), (_key, value: unknown) =>
         value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value,
       );
       for (const canary of canaries)
         assert.ok(!text.includes(canary), `a secret appears in ${execution.workflowId}`);
       histories += 1;
     }
+    assert.deepEqual(plain, [], 'every payload outside search attributes is encrypted');
+    assert.ok(encrypted > histories, `${encrypted} encrypted payloads`);
     assert.ok(histories >= 15, `checked ${histories} histories`);
   });
 });

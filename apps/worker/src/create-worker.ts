@@ -12,6 +12,7 @@ export async function createWorker(runtime: Runtime, connection: NativeConnectio
     namespace: runtime.config.temporal.namespace,
     taskQueue: runtime.config.temporal.taskQueue,
     workflowsPath: require.resolve('../../../workflows'),
+    dataConverter: { payloadCodecs: [runtime.payloadCodec] },
     activities: createConsentActivities(consentDeps(runtime)),
   });
 }
