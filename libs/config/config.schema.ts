@@ -41,6 +41,7 @@ export const environmentSchema = z.object({
   MANDATE_SECRET_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   MANDATE_VAULT_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   MANDATE_SESSION_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(600),
+  MANDATE_CODEC_TOKEN: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
@@ -100,6 +101,9 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
             }
           : undefined,
       adminCredentialsFile: resolve(dataDir, 'admin-credentials'),
+      /** Bearer token (or cookie) for the Temporal UI's codec endpoint. */
+      codecToken: env.MANDATE_CODEC_TOKEN,
+      codecTokenFile: resolve(dataDir, 'codec-token'),
     },
     outbound: {
       /** Loopback and private-network URLs (and plain http to them) for local IdPs; off in production. */
@@ -129,6 +133,8 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
       tlsCaPath: env.TEMPORAL_TLS_CA_PATH,
       apiKey: env.TEMPORAL_API_KEY,
       devServer: { port: env.TEMPORAL_DEV_PORT, uiPort: env.TEMPORAL_UI_PORT },
+      /** Browser origins of the Temporal UI, allowed to call the codec endpoint. */
+      uiOrigins: [`http://127.0.0.1:${env.TEMPORAL_UI_PORT}`, `http://localhost:${env.TEMPORAL_UI_PORT}`],
     },
     aws: {
       region: env.AWS_REGION ?? env.MANDATE_REGION,

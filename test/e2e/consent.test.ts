@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   AccessDeniedException,
@@ -267,6 +269,54 @@ describe('user consent (3-legged OAuth) as Temporal workflows', () => {
       `# CompleteResourceTokenAuth to token: median ${durations[3]!.toFixed(1)} ms (min ${durations[0]!.toFixed(1)}, max ${durations[6]!.toFixed(1)}, n=7); history events of one consent: ${history.events?.length}\n`,
     );
     assert.ok((history.events?.length ?? 0) > 0);
+  });
+
+  it('decodes payloads for the Temporal UI only with the codec token', async () => {
+    const client = test.stack.runtime.temporal;
+    let workflowId = '';
+    for await (const execution of client.workflow.list({
+      query: "WorkflowType = 'authorizationSessionWorkflow'",
+    })) {
+      workflowId = execution.workflowId;
+      break;
+    }
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    assert.equal(Buffer.from(input!.metadata!.encoding!).toString(), 'binary/encrypted');
+    const body = JSON.stringify({
+      payloads: [
+        {
+          metadata: Object.fromEntries(
+            Object.entries(input!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+          ),
+          data: Buffer.from(input!.data!).toString('base64'),
+        },
+      ],
+    });
+    const decode = (headers: Record<string, string>) =>
+      fetch(`${test.stack.apiUrl}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+
+    const anonymous = await decode({});
+    assert.equal(anonymous.status, 403);
+    assert.equal((await decode({ authorization: 'Bearer wrong-token-wrong-token-wrong' })).status, 403);
+
+    const token = readFileSync(join(test.dataDir, 'codec-token'), 'utf8');
+    const uiOrigin = test.stack.config.temporal.uiOrigins[0]!;
+    const decoded = await decode({ authorization: `Bearer ${token}`, origin: uiOrigin });
+    assert.equal(decoded.status, 200);
+    assert.equal(decoded.headers.get('access-control-allow-origin'), uiOrigin);
+    const [payload] = ((await decoded.json()) as { payloads: { data: string }[] }).payloads;
+    const args = JSON.parse(Buffer.from(payload!.data, 'base64').toString()) as { workloadName: string };
+    assert.equal(args.workloadName, 'crm-agent');
+
+    const session = await fetch(`${test.stack.apiUrl}/codec/session?token=${token}`, { redirect: 'manual' });
+    const cookie = session.headers.get('set-cookie')!;
+    assert.match(cookie, /HttpOnly; SameSite=Strict/);
+    assert.equal((await decode({ cookie: cookie.split(';')[0]! })).status, 200);
   });
 
   it('keeps every code, token, verifier, state and secret out of workflow histories', async () => {

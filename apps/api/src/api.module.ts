@@ -5,6 +5,7 @@ import type { Runtime } from '../../../libs/runtime/runtime';
 import { SIGV4_VERIFIER, SigV4Guard } from './auth/sigv4.guard';
 import { HealthController } from './health/health.controller';
 import { ApiKeyProvidersModule } from './api-key-providers/api-key-providers.module';
+import { CodecModule } from './codec/codec.module';
 import { ConsentModule } from './consent/consent.module';
 import { Oauth2ProvidersModule } from './oauth2-providers/oauth2-providers.module';
 import { TokenVaultModule } from './token-vault/token-vault.module';
@@ -43,6 +44,7 @@ export class ApiModule {
         TokenVaultModule,
         Oauth2ProvidersModule,
         ConsentModule,
+        CodecModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -67,6 +67,7 @@ export async function startLocalStack(config: Config, log: Logger): Promise<Loca
         port: config.temporal.devServer.port,
         uiPort: config.temporal.devServer.uiPort,
         namespace: config.temporal.namespace,
+        uiCodecEndpoint: `${config.http.publicUrl}/codec`,
       });
       effective = { ...effective, temporal: { ...effective.temporal, address: started.temporal.address } };
     }

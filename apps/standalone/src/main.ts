@@ -22,6 +22,9 @@ async function main() {
     stack.config.auth.adminCredentials
       ? '  Admin credentials                  from MANDATE_ADMIN_ACCESS_KEY_ID / MANDATE_ADMIN_SECRET_ACCESS_KEY'
       : `  Admin credentials                  ${stack.config.auth.adminCredentialsFile} (profile mandate-admin)`,
+    stack.temporalUiUrl
+      ? `  Decode payloads in the Temporal UI  open ${stack.apiUrl}/codec/session?token=<${stack.config.auth.codecToken ? 'MANDATE_CODEC_TOKEN' : `the token in ${stack.config.auth.codecTokenFile}`}> once in the same browser`
+      : undefined,
     '',
     'Press Ctrl-C to stop.',
     '',
