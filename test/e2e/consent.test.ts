@@ -6,6 +6,7 @@ import {
   AccessDeniedException,
   CompleteResourceTokenAuthCommand,
   GetResourceOauth2TokenCommand,
+  GetWorkloadAccessTokenForJWTCommand,
   GetWorkloadAccessTokenForUserIdCommand,
   ValidationException,
   type BedrockAgentCoreClient,
@@ -17,7 +18,7 @@ import {
 import { decodeJwt } from 'jose';
 import { SessionsRepository } from '../../libs/consent/sessions.repository';
 import { freePort } from '../../libs/local-stack/ports';
-import { startTestIdp, type TestIdp } from '../helpers/oidc-idp';
+import { startTestIdp, TEST_API_AUDIENCE, type TestIdp } from '../helpers/oidc-idp';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 
 const RETURN_URL = 'https://app.example.com/oauth/return';
@@ -192,6 +193,45 @@ describe('user consent (3-legged OAuth) as Temporal workflows', () => {
     }
     assert.equal(status.sessionStatus, 'FAILED');
     await rejects(complete(started.sessionUri!, 'erin'), AccessDeniedException);
+  });
+
+  it('binds a session started from a user JWT to that (iss, sub): only the same user token completes it', async () => {
+    const put = await test.extension('PutWorkloadIdentityAuthorizer', {
+      name: 'crm-agent',
+      authorizerConfiguration: {
+        customJWTAuthorizer: { discoveryUrl: idp.discoveryUrl, allowedAudience: [TEST_API_AUDIENCE] },
+      },
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const kate = await idp.login('kate');
+    const leo = await idp.login('leo');
+    const wat = (
+      await data.send(
+        new GetWorkloadAccessTokenForJWTCommand({ workloadName: 'crm-agent', userToken: kate.accessToken }),
+      )
+    ).workloadAccessToken!;
+    const started = await ask(wat);
+    await consent(started.authorizationUrl!, 'kate');
+    const complete = (userToken: string) =>
+      data.send(
+        new CompleteResourceTokenAuthCommand({
+          sessionUri: started.sessionUri,
+          userIdentifier: { userToken },
+        }),
+      );
+    await rejects(complete(leo.accessToken), AccessDeniedException);
+    await rejects(
+      data.send(
+        new CompleteResourceTokenAuthCommand({
+          sessionUri: started.sessionUri,
+          userIdentifier: { userId: 'kate' },
+        }),
+      ),
+      AccessDeniedException,
+    );
+    await complete(kate.accessToken);
+    const token = await ask(wat, { sessionUri: started.sessionUri });
+    assert.equal(decodeJwt(token.accessToken!).sub, 'kate');
   });
 
   it('refuses a return URL that is not on the allow-list', async () => {
