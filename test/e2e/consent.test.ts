@@ -77,8 +77,13 @@ for (const engine of ['pglite', 'postgres'] as const)
 
     before(async () => {
       const idpPort = await freePort();
+      postgres = engine === 'postgres' ? await startPostgres() : undefined;
       test = await startTestStack(
-        await testStackEnv({ MANDATE_ALLOW_PRIVATE_NETWORK_URLS: 'true', MANDATE_SESSION_TTL_SECONDS: '10' }),
+        await testStackEnv({
+          MANDATE_ALLOW_PRIVATE_NETWORK_URLS: 'true',
+          MANDATE_SESSION_TTL_SECONDS: '10',
+          ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+        }),
       );
       const control = test.control();
       await control.send(
@@ -167,7 +172,7 @@ for (const engine of ['pglite', 'postgres'] as const)
         audiences: ['crm-api'],
       });
       assert.ok(forced.authorizationUrl, 'forceAuthentication starts a new consent');
-      const forcedUrl = new URL(forced.authorizationUrl!);
+      const forcedUrl = new URL(forced.authorizationUrl);
       assert.deepEqual(
         forcedUrl.searchParams.getAll('resource'),
         ['https://api.mandate.test'],
