@@ -31,3 +31,23 @@ export function decodeNextToken(token: string | undefined): string | undefined {
   }
   throw ValidationException.field('nextToken', 'is not a token this service issued');
 }
+
+/**
+ * One page of a name-ordered listing. The repository is asked for one row more than the page holds;
+ * that extra row only says whether a next page exists.
+ *
+ * @example
+ * const page = await paginate({ nextToken, maxResults }, 10, (limit, after) => repository.page(limit, after));
+ * return { workloadIdentities: page.items.map(describe), ...page.next };
+ */
+export async function paginate<T extends { name: string }>(
+  input: { nextToken?: string; maxResults?: number },
+  defaultSize: number,
+  fetchPage: (limit: number, after: string | undefined) => Promise<T[]>,
+): Promise<{ items: T[]; next: { nextToken?: string } }> {
+  const limit = input.maxResults ?? defaultSize;
+  const rows = await fetchPage(limit, decodeNextToken(input.nextToken));
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, next: rows.length > limit && last ? { nextToken: encodeNextToken(last.name) } : {} };
+}

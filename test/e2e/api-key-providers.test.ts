@@ -23,24 +23,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { awsClientOptions } from '../../libs/aws/clients';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
+import { rejects } from '../helpers/assert';
 
 const CACHE_TTL_SECONDS = 1;
-
-async function rejects<T extends Error>(
-  promise: Promise<unknown>,
-  type: new (...args: never[]) => T,
-): Promise<T> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(
-      err instanceof type,
-      `expected ${type.name}, got ${(err as Error).name}: ${(err as Error).message}`,
-    );
-    return err;
-  }
-  return assert.fail(`expected ${type.name}, but the call succeeded`);
-}
 
 describe('API key credential providers with Secrets Manager', () => {
   let test: TestStack;

@@ -21,25 +21,10 @@ import { freePort } from '../../libs/local-stack/ports';
 import { startTestIdp, TEST_API_AUDIENCE, type TestIdp } from '../helpers/oidc-idp';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
+import { rejects } from '../helpers/assert';
 
 const RETURN_URL = 'https://app.example.com/oauth/return';
 const PROVIDER = 'crm';
-
-async function rejects<T extends Error>(
-  promise: Promise<unknown>,
-  type: new (...args: never[]) => T,
-): Promise<T> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(
-      err instanceof type,
-      `expected ${type.name}, got ${(err as Error).name}: ${(err as Error).message}`,
-    );
-    return err;
-  }
-  return assert.fail(`expected ${type.name}, but the call succeeded`);
-}
 
 for (const engine of ['pglite', 'postgres'] as const)
   describe(`user consent (3-legged OAuth) as Temporal workflows (${engine})`, () => {

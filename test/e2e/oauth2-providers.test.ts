@@ -20,22 +20,7 @@ import {
 import { awsClientOptions } from '../../libs/aws/clients';
 import { VENDORS, type VendorSpec } from '../../libs/providers/vendors';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
-
-async function rejects<T extends Error>(
-  promise: Promise<unknown>,
-  type: new (...args: never[]) => T,
-): Promise<T> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(
-      err instanceof type,
-      `expected ${type.name}, got ${(err as Error).name}: ${(err as Error).message}`,
-    );
-    return err;
-  }
-  return assert.fail(`expected ${type.name}, but the call succeeded`);
-}
+import { rejects } from '../helpers/assert';
 
 /** A minimal valid configuration member for a vendor, and the discovery Mandate should resolve for it. */
 function configFor(spec: VendorSpec, secret: string) {

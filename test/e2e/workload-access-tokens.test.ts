@@ -15,6 +15,7 @@ import { decodeJwt, exportSPKI, generateKeyPair, importJWK, SignJWT, type JWTPay
 import { startTestIdp, TEST_API_AUDIENCE, type TestIdp } from '../helpers/oidc-idp';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
+import { rejects } from '../helpers/assert';
 
 const AUTHORIZER = (idp: TestIdp) => ({
   discoveryUrl: idp.discoveryUrl,
@@ -32,22 +33,6 @@ const AUTHORIZER = (idp: TestIdp) => ({
     },
   ],
 });
-
-async function rejects<T extends Error>(
-  promise: Promise<unknown>,
-  type: new (...args: never[]) => T,
-): Promise<T> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(
-      err instanceof type,
-      `expected ${type.name}, got ${(err as Error).name}: ${(err as Error).message}`,
-    );
-    return err;
-  }
-  return assert.fail(`expected ${type.name}, but the call succeeded`);
-}
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

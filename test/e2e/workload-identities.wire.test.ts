@@ -18,25 +18,10 @@ import {
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { signedFetch } from '../helpers/signed-fetch';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
+import { rejects } from '../helpers/assert';
 
 const ARN_PREFIX =
   'arn:aws:bedrock-agentcore:us-east-1:000000000000:workload-identity-directory/default/workload-identity/';
-
-async function rejects<T extends Error>(
-  promise: Promise<unknown>,
-  type: new (...args: never[]) => T,
-): Promise<T> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(
-      err instanceof type,
-      `expected ${type.name}, got ${(err as Error).name}: ${(err as Error).message}`,
-    );
-    return err;
-  }
-  assert.fail(`expected ${type.name}, but the call succeeded`);
-}
 
 for (const engine of ['pglite', 'postgres'] as const) {
   describe(`workload identities over the AgentCore wire protocol (${engine})`, () => {

@@ -5,7 +5,7 @@ import {
   ResourceNotFoundException,
   ValidationException,
 } from '../../../../libs/wire/errors';
-import { decodeNextToken, encodeNextToken } from '../../../../libs/wire/pagination';
+import { paginate } from '../../../../libs/wire/pagination';
 import { secretInput, type ProviderSecrets } from '../credential-providers/provider-secrets';
 import type { ApiKeyProviderRecord, ApiKeyProvidersRepository } from './api-key-providers.repository';
 import {
@@ -50,17 +50,15 @@ export class ApiKeyProvidersService {
   }
 
   async list(input: { nextToken?: string; maxResults?: number }) {
-    const limit = input.maxResults ?? 10;
-    const rows = await this.repository.page(limit, decodeNextToken(input.nextToken));
-    const page = rows.slice(0, limit);
+    const page = await paginate(input, 10, (limit, after) => this.repository.page(limit, after));
     return {
-      credentialProviders: page.map((r) => ({
+      credentialProviders: page.items.map((r) => ({
         name: r.name,
         credentialProviderArn: credentialProviderArn(this.deployment, 'apikey', r.name),
         createdTime: seconds(r.createdAt),
         lastUpdatedTime: seconds(r.updatedAt),
       })),
-      ...(rows.length > limit && page.at(-1) ? { nextToken: encodeNextToken(page.at(-1)!.name) } : {}),
+      ...page.next,
     };
   }
 

@@ -6,7 +6,7 @@ import {
   ResourceNotFoundException,
   ValidationException,
 } from '../../../../libs/wire/errors';
-import { decodeNextToken, encodeNextToken } from '../../../../libs/wire/pagination';
+import { paginate } from '../../../../libs/wire/pagination';
 import type { ProviderSecrets } from '../credential-providers/provider-secrets';
 import { clientSecretFields, toConfigOutput, toProviderConfig } from './oauth2-provider-config';
 import type { Oauth2ProviderInput } from './oauth2-provider.schemas';
@@ -63,18 +63,16 @@ export class Oauth2ProvidersService {
   }
 
   async list(input: { nextToken?: string; maxResults?: number }) {
-    const limit = input.maxResults ?? 10;
-    const rows = await this.repository.page(limit, decodeNextToken(input.nextToken));
-    const page = rows.slice(0, limit);
+    const page = await paginate(input, 10, (limit, after) => this.repository.page(limit, after));
     return {
-      credentialProviders: page.map((r) => ({
+      credentialProviders: page.items.map((r) => ({
         name: r.name,
         credentialProviderVendor: r.vendor,
         credentialProviderArn: credentialProviderArn(this.deployment, 'oauth2', r.name),
         createdTime: seconds(r.createdAt),
         lastUpdatedTime: seconds(r.updatedAt),
       })),
-      ...(rows.length > limit && page.at(-1) ? { nextToken: encodeNextToken(page.at(-1)!.name) } : {}),
+      ...page.next,
     };
   }
 

@@ -1,6 +1,6 @@
 import { workloadIdentityArn, type Deployment } from '../../../../libs/wire/arn';
 import { ConflictException, ResourceNotFoundException } from '../../../../libs/wire/errors';
-import { decodeNextToken, encodeNextToken } from '../../../../libs/wire/pagination';
+import { paginate } from '../../../../libs/wire/pagination';
 import type { WorkloadIdentitiesRepository, WorkloadIdentityRecord } from './workload-identities.repository';
 import type {
   CreateWorkloadIdentityInput,
@@ -45,16 +45,15 @@ export class WorkloadIdentitiesService {
   }
 
   async list(input: ListWorkloadIdentitiesInput) {
-    const limit = input.maxResults ?? DEFAULT_PAGE_SIZE;
-    const rows = await this.repository.page(limit, decodeNextToken(input.nextToken));
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
+    const page = await paginate(input, DEFAULT_PAGE_SIZE, (limit, after) =>
+      this.repository.page(limit, after),
+    );
     return {
-      workloadIdentities: page.map((r) => ({
+      workloadIdentities: page.items.map((r) => ({
         name: r.name,
         workloadIdentityArn: workloadIdentityArn(this.deployment, r.name),
       })),
-      ...(rows.length > limit && last ? { nextToken: encodeNextToken(last.name) } : {}),
+      ...page.next,
     };
   }
 
