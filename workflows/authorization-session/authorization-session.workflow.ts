@@ -61,16 +61,20 @@ export async function authorizationSessionWorkflow(input: AuthorizationSessionIn
     },
     {
       validator: (request: CompletionRequest) => {
-        if (status.state !== 'AWAITING_COMPLETION' || completionRequested) {
-          throw new Error('The session is not awaiting completion');
-        }
+        // The app may call right after the browser's redirect, before the callback signal is
+        // processed: a completion then waits for it (within the session's time) instead of failing.
+        const live = status.state === 'AWAITING_CALLBACK' || status.state === 'AWAITING_COMPLETION';
+        if (!live || completionRequested) throw new Error('The session is not awaiting completion');
         if (request.userHash !== input.userHash) throw new Error('The session was started by another user');
       },
     },
   );
 
   moveTo('AWAITING_CALLBACK');
-  const inTime = await condition(() => completionRequested || status.state === 'FAILED', input.ttlMs);
+  const inTime = await condition(
+    () => (completionRequested && status.state === 'AWAITING_COMPLETION') || status.state === 'FAILED',
+    input.ttlMs,
+  );
   let outcome: { state: 'COMPLETED' | 'FAILED'; failure?: string } = {
     state: 'FAILED',
     failure: status.failure,
