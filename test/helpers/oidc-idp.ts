@@ -12,6 +12,8 @@ export interface TestIdp {
   redirectUri: string;
   /** Requests the provider served per path, e.g. `requests.get('/jwks')`. */
   requests: Map<string, number>;
+  /** Token endpoint outcomes per grant type, e.g. `grants.get('refresh_token:success')`. */
+  grants: Map<string, number>;
   /** A user who really logs in and consents; returns the tokens the code flow yields. */
   login(userId: string, options?: { scope?: string }): Promise<{ idToken: string; accessToken: string }>;
   /**
@@ -53,7 +55,7 @@ class CookieJar {
  * JWKS, login and consent pages, the code flow with PKCE, ID tokens and JWT access tokens.
  */
 export async function startTestIdp(
-  options: { port?: number; redirectUris?: string[] } = {},
+  options: { port?: number; redirectUris?: string[]; accessTokenTtlSeconds?: number } = {},
 ): Promise<TestIdp> {
   const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
@@ -71,12 +73,14 @@ export async function startTestIdp(
         client_id: clientId,
         client_secret: clientSecret,
         redirect_uris: [redirectUri, ...(options.redirectUris ?? [])],
-        grant_types: ['authorization_code'],
+        grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        scope: 'openid profile read write',
+        scope: 'openid profile read write offline_access',
       },
     ],
-    scopes: ['openid', 'profile', 'read', 'write'],
+    scopes: ['openid', 'profile', 'read', 'write', 'offline_access'],
+    // Every refresh token is single use; presenting a used one revokes the whole grant.
+    rotateRefreshToken: () => true,
     findAccount: (_ctx, sub) => ({
       accountId: sub,
       claims: () => ({ sub, ...USERS[sub] }),
@@ -101,7 +105,14 @@ export async function startTestIdp(
         : {};
     },
     pkce: { required: () => true },
-    ttl: { AccessToken: 3600, IdToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 },
+    ttl: {
+      AccessToken: options.accessTokenTtlSeconds ?? 3600,
+      IdToken: 3600,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 3600,
+      RefreshToken: 86_400,
+    },
     renderError: (ctx, out) => {
       ctx.type = 'json';
       ctx.body = out;
@@ -113,6 +124,13 @@ export async function startTestIdp(
     requests.set(ctx.path, (requests.get(ctx.path) ?? 0) + 1);
     await next();
   });
+  const grants = new Map<string, number>();
+  const countGrant = (outcome: string) => (ctx: { oidc?: { params?: { grant_type?: unknown } } }) => {
+    const key = `${String(ctx.oidc?.params?.grant_type)}:${outcome}`;
+    grants.set(key, (grants.get(key) ?? 0) + 1);
+  };
+  provider.on('grant.success', countGrant('success'));
+  provider.on('grant.error', countGrant('error'));
   const server: Server = await new Promise((resolve) => {
     const s = provider.listen(port, '127.0.0.1', () => resolve(s));
   });
@@ -204,6 +222,7 @@ export async function startTestIdp(
     clientSecret,
     redirectUri,
     requests,
+    grants,
     login,
     authorize: (url, userId, opts) => browse(url, userId, opts?.deny ?? false),
     publicJwk,
