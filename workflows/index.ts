@@ -3,3 +3,4 @@
  * is deterministic and imports only `@temporalio/workflow`, its own definitions and activity types.
  */
 export { authorizationSessionWorkflow } from './authorization-session/authorization-session.workflow';
+export { connectionLifecycleWorkflow } from './connection-lifecycle/connection-lifecycle.workflow';

@@ -1,14 +1,17 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
 import { SessionsRepository } from '../../libs/consent/sessions.repository';
-import {
-  type OAuthClients,
-  ResponseBodyError,
-  type ProviderClient,
-  type TokenSet,
-} from '../../libs/oauth/oauth-client';
+import type { OAuthClients, TokenSet } from '../../libs/oauth/oauth-client';
 import { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
 import type { Runtime } from '../../libs/runtime/runtime';
+import { connectionLifecycleWorkflow } from '../../workflows/connection-lifecycle/connection-lifecycle.workflow';
+import {
+  lifecycleWorkflowId,
+  tokensStoredSignal,
+  type ConnectionLifecycleInput,
+} from '../../workflows/connection-lifecycle/definitions';
+import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../workflows/search-attributes';
+import { loadProviderClient, withClientSecretRetry } from '../oauth/provider-client';
 
 /** Dependencies of the consent activities, from the worker's runtime. */
 export interface ConsentDeps {
@@ -18,6 +21,10 @@ export interface ConsentDeps {
   oauth: OAuthClients;
   readSecret: Runtime['secrets'];
   publicUrl: string;
+  /** Starts (or tells) a connection's lifecycle workflow once its tokens are stored. */
+  startLifecycle: (input: ConnectionLifecycleInput) => Promise<void>;
+  refreshSkewMs: number;
+  assumedLifetimeMs: number;
   now?: () => Date;
 }
 
@@ -29,6 +36,24 @@ export function consentDeps(runtime: Runtime): ConsentDeps {
     oauth: runtime.oauth,
     readSecret: runtime.secrets,
     publicUrl: runtime.config.http.publicUrl,
+    refreshSkewMs: runtime.config.lifecycle.refreshSkewMs,
+    assumedLifetimeMs: runtime.config.lifecycle.assumedLifetimeMs,
+    startLifecycle: async (input) => {
+      // signalWithStart: a new connection gets its lifecycle; a re-consented one hears of its new tokens.
+      await runtime.temporal.workflow.signalWithStart(connectionLifecycleWorkflow, {
+        workflowId: lifecycleWorkflowId(input.connectionId),
+        taskQueue: runtime.config.temporal.taskQueue,
+        args: [input],
+        signal: tokensStoredSignal,
+        signalArgs: [],
+        typedSearchAttributes: [
+          { key: WORKLOAD_NAME, value: input.workloadName },
+          { key: PROVIDER_NAME, value: input.providerName },
+          { key: FLOW, value: 'CONNECTION' },
+          { key: STATE, value: 'ACTIVE' },
+        ],
+      });
+    },
   };
 }
 
@@ -39,26 +64,6 @@ export function consentDeps(runtime: Runtime): ConsentDeps {
 export function createConsentActivities(deps: ConsentDeps) {
   const now = deps.now ?? (() => new Date());
 
-  async function providerClient(
-    name: string,
-    force = false,
-  ): Promise<ProviderClient & { callbackId: string }> {
-    const record = await deps.providers.find(name);
-    if (!record)
-      throw ApplicationFailure.nonRetryable(
-        `Credential provider ${name} no longer exists`,
-        'provider_deleted',
-      );
-    return {
-      name,
-      vendor: record.vendor,
-      config: record.config,
-      clientSecret: await deps.readSecret.read(record.secret.ref, { force }),
-      version: record.updatedAt.toISOString(),
-      callbackId: record.callbackId,
-    };
-  }
-
   return {
     /** Exchanges the session's code for tokens and stores them under the session's connection. */
     async redeemCode({ sessionId }: { sessionId: string }): Promise<{ expiresAt?: string }> {
@@ -68,8 +73,13 @@ export function createConsentActivities(deps: ConsentDeps) {
         throw ApplicationFailure.nonRetryable('The session has no authorization code', 'no_code');
       }
       const query = new URLSearchParams(sealed.callback.query);
-      const exchange = async (force: boolean): Promise<TokenSet> => {
-        const provider = await providerClient(session.providerName, force);
+      const tokens: TokenSet = await withClientSecretRetry(async (force) => {
+        const provider = await loadProviderClient(
+          deps.providers,
+          deps.readSecret,
+          session.providerName,
+          force,
+        );
         if (force) deps.oauth.forget(provider.name);
         const callbackUrl = new URL(`${deps.publicUrl}/identities/oauth2/callback/${provider.callbackId}`);
         callbackUrl.search = query.toString();
@@ -78,19 +88,7 @@ export function createConsentActivities(deps: ConsentDeps) {
           state: query.get('state') ?? '',
           ...(sealed.secrets.nonce ? { nonce: sealed.secrets.nonce } : {}),
         });
-      };
-      let tokens: TokenSet;
-      try {
-        tokens = await exchange(false);
-      } catch (err) {
-        // A rotated client secret shows up as invalid_client: read the secret again and retry once.
-        if (!(err instanceof ResponseBodyError && err.error === 'invalid_client')) throw classify(err);
-        try {
-          tokens = await exchange(true);
-        } catch (retryErr) {
-          throw classify(retryErr);
-        }
-      }
+      });
       const at = now();
       const expiresAt =
         tokens.expiresIn !== undefined ? new Date(at.getTime() + tokens.expiresIn * 1000) : undefined;
@@ -114,26 +112,25 @@ export function createConsentActivities(deps: ConsentDeps) {
       return expiresAt ? { expiresAt: expiresAt.toISOString() } : {};
     },
 
+    /** Records the session's outcome; a completed one hands its connection to the connection's lifecycle. */
     async finishSession(input: {
       sessionId: string;
       status: 'COMPLETED' | 'FAILED';
       failure?: string;
     }): Promise<void> {
       await deps.sessions.finish(input.sessionId, input.status, input.failure);
+      if (input.status !== 'COMPLETED') return;
+      const session = await deps.sessions.find(input.sessionId);
+      if (!session) return;
+      await deps.startLifecycle({
+        connectionId: session.connectionId,
+        workloadName: session.workloadName,
+        providerName: session.providerName,
+        refreshSkewMs: deps.refreshSkewMs,
+        assumedLifetimeMs: deps.assumedLifetimeMs,
+      });
     },
   };
 }
 
 export type ConsentActivities = ReturnType<typeof createConsentActivities>;
-
-/**
- * Permanent answers of the authorization server become non-retryable failures typed by their OAuth
- * error code; anything else (network, 5xx) is rethrown for Temporal to retry. Messages carry codes,
- * never the server's description, which may echo what it was sent.
- */
-function classify(err: unknown): unknown {
-  if (err instanceof ResponseBodyError && err.status < 500) {
-    return ApplicationFailure.nonRetryable(`The token endpoint refused the request: ${err.error}`, err.error);
-  }
-  return err;
-}

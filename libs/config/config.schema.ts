@@ -42,6 +42,8 @@ export const environmentSchema = z.object({
   MANDATE_VAULT_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   MANDATE_SESSION_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(600),
   MANDATE_CODEC_TOKEN: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
+  MANDATE_REFRESH_SKEW_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  MANDATE_ASSUMED_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
@@ -113,6 +115,10 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
     secrets: { cacheTtlMs: env.MANDATE_SECRET_CACHE_TTL_SECONDS * 1000 },
     vault: { refreshMs: env.MANDATE_VAULT_REFRESH_SECONDS * 1000 },
     consent: { sessionTtlMs: env.MANDATE_SESSION_TTL_SECONDS * 1000 },
+    lifecycle: {
+      refreshSkewMs: env.MANDATE_REFRESH_SKEW_SECONDS * 1000,
+      assumedLifetimeMs: env.MANDATE_ASSUMED_TOKEN_LIFETIME_SECONDS * 1000,
+    },
     wat: {
       ttlSeconds: env.MANDATE_WAT_TTL_SECONDS,
       rotationMs: env.MANDATE_WAT_KEY_ROTATION_HOURS * 3_600_000,

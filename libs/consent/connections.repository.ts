@@ -63,4 +63,9 @@ export class ConnectionsRepository {
       tokens,
     };
   }
+
+  /** Forgets a connection's tokens: the next request for it starts a new consent. */
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('connections').where('id', '=', id).execute();
+  }
 }

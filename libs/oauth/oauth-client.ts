@@ -113,6 +113,13 @@ export class OAuthClients {
     return toTokenSet(response, vendorSpec(provider.vendor)?.quirks ?? {});
   }
 
+  /** Exchanges a refresh token (RFC 6749 §6). The answer may or may not carry a new refresh token. */
+  async refresh(provider: ProviderClient, refreshToken: string): Promise<TokenSet> {
+    const configuration = await this.configuration(provider);
+    const response = await client.refreshTokenGrant(configuration, refreshToken);
+    return toTokenSet(response, vendorSpec(provider.vendor)?.quirks ?? {});
+  }
+
   private async build(provider: ProviderClient): Promise<client.Configuration> {
     const { config } = provider;
     const auth = clientAuthentication(config, provider.clientSecret);

@@ -12,7 +12,7 @@ export interface TestIdp {
   redirectUri: string;
   /** Requests the provider served per path, e.g. `requests.get('/jwks')`. */
   requests: Map<string, number>;
-  /** Token endpoint outcomes per grant type, e.g. `grants.get('refresh_token:success')`. */
+  /** Token endpoint outcomes per grant type (and per user), e.g. `grants.get('refresh_token:success:bob')`. */
   grants: Map<string, number>;
   /** A user who really logs in and consents; returns the tokens the code flow yields. */
   login(userId: string, options?: { scope?: string }): Promise<{ idToken: string; accessToken: string }>;
@@ -106,7 +106,12 @@ export async function startTestIdp(
     },
     pkce: { required: () => true },
     ttl: {
-      AccessToken: options.accessTokenTtlSeconds ?? 3600,
+      // Tokens granted the `write` scope live briefly when asked, so lifecycles can be watched refreshing.
+      AccessToken: (_ctx, token) =>
+        options.accessTokenTtlSeconds !== undefined &&
+        (token as { scope?: string }).scope?.split(' ').includes('write')
+          ? options.accessTokenTtlSeconds
+          : 3600,
       IdToken: 3600,
       Interaction: 600,
       Session: 3600,
@@ -125,10 +130,17 @@ export async function startTestIdp(
     await next();
   });
   const grants = new Map<string, number>();
-  const countGrant = (outcome: string) => (ctx: { oidc?: { params?: { grant_type?: unknown } } }) => {
-    const key = `${String(ctx.oidc?.params?.grant_type)}:${outcome}`;
-    grants.set(key, (grants.get(key) ?? 0) + 1);
-  };
+  const countGrant =
+    (outcome: string) =>
+    (ctx: {
+      oidc?: { params?: { grant_type?: unknown }; entities?: { RefreshToken?: { accountId?: string } } };
+    }) => {
+      const key = `${String(ctx.oidc?.params?.grant_type)}:${outcome}`;
+      grants.set(key, (grants.get(key) ?? 0) + 1);
+      // Per user too, so one connection's refreshes are told apart from another's.
+      const account = ctx.oidc?.entities?.RefreshToken?.accountId;
+      if (account) grants.set(`${key}:${account}`, (grants.get(`${key}:${account}`) ?? 0) + 1);
+    };
   provider.on('grant.success', countGrant('success'));
   provider.on('grant.error', countGrant('error'));
   const server: Server = await new Promise((resolve) => {

@@ -70,7 +70,8 @@ export async function authorizationSessionWorkflow(input: AuthorizationSessionIn
     },
   );
 
-  moveTo('AWAITING_CALLBACK');
+  // No state change here: the callback signal may have been handled already, in this very activation
+  // (the API sets the initial search attribute when it starts the workflow).
   const inTime = await condition(
     () => (completionRequested && status.state === 'AWAITING_COMPLETION') || status.state === 'FAILED',
     input.ttlMs,
@@ -95,7 +96,8 @@ export async function authorizationSessionWorkflow(input: AuthorizationSessionIn
       };
     }
   }
-  // The outcome is recorded before it is announced, so a poll after completion finds the token.
+  // The outcome is recorded (and a completed connection handed to its lifecycle) before it is
+  // announced, so a poll after completion finds the token.
   await finishSession({
     sessionId: input.sessionId,
     status: outcome.state,

@@ -1,5 +1,6 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { consentDeps, createConsentActivities } from '../../../activities/consent/consent.activities';
+import { createLifecycleActivities, lifecycleDeps } from '../../../activities/lifecycle/lifecycle.activities';
 import type { Runtime } from '../../../libs/runtime/runtime';
 
 /**
@@ -13,6 +14,9 @@ export async function createWorker(runtime: Runtime, connection: NativeConnectio
     taskQueue: runtime.config.temporal.taskQueue,
     workflowsPath: require.resolve('../../../workflows'),
     dataConverter: { payloadCodecs: [runtime.payloadCodec] },
-    activities: createConsentActivities(consentDeps(runtime)),
+    activities: {
+      ...createConsentActivities(consentDeps(runtime)),
+      ...createLifecycleActivities(lifecycleDeps(runtime)),
+    },
   });
 }

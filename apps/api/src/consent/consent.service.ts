@@ -23,13 +23,11 @@ import {
   completeUpdate,
   workflowIdOf,
 } from '../../../../workflows/authorization-session/definitions';
+import { lifecycleWorkflowId, refreshUpdate } from '../../../../workflows/connection-lifecycle/definitions';
 import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../../../workflows/search-attributes';
 import { secretUnusable } from '../credential-providers/provider-secrets';
 import { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
 import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './consent.schemas';
-
-/** A stored token is served only while it has at least this long to live. */
-const EXPIRY_MARGIN_MS = 60_000;
 
 /**
  * OpenID Connect scopes ask for identity claims, not for what the access token reaches; servers
@@ -37,6 +35,10 @@ const EXPIRY_MARGIN_MS = 60_000;
  * covers a request.
  */
 const IDENTITY_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
+/** Milliseconds until a connection's access token expires; tokens without expiry never do. */
+const lifeLeft = (connection: { expiresAt?: Date }) =>
+  connection.expiresAt ? connection.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
+
 const covers = (granted: string[], requested: string[]) =>
   requested.every((scope) => IDENTITY_SCOPES.has(scope) || granted.includes(scope));
 
@@ -58,7 +60,14 @@ export class ConsentService {
   private readonly providers: Oauth2ProvidersRepository;
   private readonly workloads: WorkloadIdentitiesRepository;
 
+  /**
+   * A stored token is served while it has more than this to live; then the lifecycle is asked to
+   * refresh. Half the lifecycle's own skew, so scheduled refreshes normally come first.
+   */
+  private readonly margin: number;
+
   constructor(private readonly runtime: Runtime) {
+    this.margin = runtime.config.lifecycle.refreshSkewMs / 2;
     this.sessions = new SessionsRepository(runtime.db, runtime.envelope);
     this.connections = new ConnectionsRepository(runtime.db, runtime.envelope);
     this.providers = new Oauth2ProvidersRepository(runtime.db);
@@ -95,14 +104,29 @@ export class ConsentService {
 
     if (!input.forceAuthentication) {
       const stored = await this.connections.read(connection);
-      const fresh =
-        !stored?.connection.expiresAt ||
-        stored.connection.expiresAt.getTime() - Date.now() > EXPIRY_MARGIN_MS;
-      if (stored && fresh && covers(stored.connection.scopes, input.scopes)) {
-        return { accessToken: stored.tokens.accessToken };
+      if (stored && covers(stored.connection.scopes, input.scopes)) {
+        if (lifeLeft(stored.connection) > this.margin) return { accessToken: stored.tokens.accessToken };
+        const renewed = await this.renew(connection, stored.connection.expiresAt);
+        if (renewed) return { accessToken: renewed };
       }
     }
     return this.startSession(wat, input, provider, user, connection);
+  }
+
+  /**
+   * Asks the connection's lifecycle for a refresh (concurrent callers share one) and reads the result
+   * from the vault. Undefined when the connection needs consent again or has no usable token left.
+   */
+  private async renew(connection: string, seen: Date | undefined): Promise<string | undefined> {
+    try {
+      await this.runtime.temporal.workflow
+        .getHandle(lifecycleWorkflowId(connection))
+        .executeUpdate(refreshUpdate, { args: [seen ? { seenExpiresAt: seen.toISOString() } : {}] });
+    } catch {
+      // No lifecycle, or it needs consent: what the vault still holds decides.
+    }
+    const stored = await this.connections.read(connection);
+    return stored && lifeLeft(stored.connection) > 0 ? stored.tokens.accessToken : undefined;
   }
 
   private async poll(

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CompleteResourceTokenAuthCommand,
+  GetResourceOauth2TokenCommand,
+  GetWorkloadAccessTokenForUserIdCommand,
+  type BedrockAgentCoreClient,
+} from '@aws-sdk/client-bedrock-agentcore';
+import {
+  CreateOauth2CredentialProviderCommand,
+  CreateWorkloadIdentityCommand,
+  UpdateOauth2CredentialProviderCommand,
+} from '@aws-sdk/client-bedrock-agentcore-control';
+import { ConnectionsRepository } from '../../libs/consent/connections.repository';
+import { connectionId, userHash } from '../../libs/consent/user-key';
+import { freePort } from '../../libs/local-stack/ports';
+import { startTestIdp, type TestIdp } from '../helpers/oidc-idp';
+import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
+
+const RETURN_URL = 'https://app.example.com/oauth/return';
+
+describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant', () => {
+  let test: TestStack;
+  let idp: TestIdp;
+  let data: BedrockAgentCoreClient;
+  let connections: ConnectionsRepository;
+
+  const watFor = async (userId: string) =>
+    (await data.send(new GetWorkloadAccessTokenForUserIdCommand({ workloadName: 'agent', userId })))
+      .workloadAccessToken!;
+  const ask = (wat: string, scopes: string[], extra: Record<string, unknown> = {}) =>
+    data.send(
+      new GetResourceOauth2TokenCommand({
+        workloadIdentityToken: wat,
+        resourceCredentialProviderName: 'idp',
+        scopes,
+        oauth2Flow: 'USER_FEDERATION',
+        resourceOauth2ReturnUrl: RETURN_URL,
+        ...extra,
+      }),
+    );
+  /** A full consent with offline access, so the connection holds a refresh token. */
+  const connect = async (userId: string, scopes: string[]) => {
+    const wat = await watFor(userId);
+    const started = await ask(wat, [...scopes, 'offline_access'], {
+      customParameters: { prompt: 'consent' },
+    });
+    const callback = await idp.authorize(started.authorizationUrl!, userId);
+    await fetch(callback, { redirect: 'manual' });
+    await data.send(
+      new CompleteResourceTokenAuthCommand({ sessionUri: started.sessionUri, userIdentifier: { userId } }),
+    );
+    const token = (await ask(wat, scopes, { sessionUri: started.sessionUri })).accessToken!;
+    return { wat, token, id: connectionId('agent', userHash({ kind: 'userId', userId }), 'idp') };
+  };
+  const refreshes = (user: string) => idp.grants.get(`refresh_token:success:${user}`) ?? 0;
+
+  before(async () => {
+    const idpPort = await freePort();
+    test = await startTestStack(
+      await testStackEnv({ MANDATE_ALLOW_PRIVATE_NETWORK_URLS: 'true', MANDATE_REFRESH_SKEW_SECONDS: '4' }),
+    );
+    const control = test.control();
+    await control.send(
+      new CreateWorkloadIdentityCommand({ name: 'agent', allowedResourceOauth2ReturnUrls: [RETURN_URL] }),
+    );
+    const discoveryUrl = `http://127.0.0.1:${idpPort}/.well-known/openid-configuration`;
+    const provider = await control.send(
+      new CreateOauth2CredentialProviderCommand({
+        name: 'idp',
+        credentialProviderVendor: 'CustomOauth2',
+        oauth2ProviderConfigInput: {
+          customOauth2ProviderConfig: { oauthDiscovery: { discoveryUrl }, clientId: 'x', clientSecret: 'x' },
+        },
+      }),
+    );
+    idp = await startTestIdp({
+      port: idpPort,
+      redirectUris: [provider.callbackUrl!],
+      accessTokenTtlSeconds: 8,
+    });
+    await control.send(
+      new UpdateOauth2CredentialProviderCommand({
+        name: 'idp',
+        credentialProviderVendor: 'CustomOauth2',
+        oauth2ProviderConfigInput: {
+          customOauth2ProviderConfig: {
+            oauthDiscovery: { discoveryUrl },
+            clientId: idp.clientId,
+            clientSecret: idp.clientSecret,
+          },
+        },
+      }),
+    );
+    data = test.data();
+    connections = new ConnectionsRepository(test.stack.runtime.db, test.stack.runtime.envelope);
+  });
+  after(async () => {
+    await test?.destroy();
+    await idp?.stop();
+  });
+
+  it('refreshes a short-lived token on its timer, before it expires, with the rotated refresh token', async () => {
+    const before = refreshes('alice');
+    const { wat, token } = await connect('alice', ['read', 'write']);
+    const deadline = Date.now() + 15_000;
+    let current = token;
+    while (current === token && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      current = (await ask(wat, ['read', 'write'])).accessToken!;
+    }
+    assert.notEqual(current, token, 'the vault serves a refreshed token');
+    assert.ok(refreshes('alice') > before);
+    assert.equal(idp.grants.get('refresh_token:error') ?? 0, 0, 'no refresh token was reused');
+  });
+
+  it('serves 100 concurrent requests for an expired token with exactly one token-endpoint refresh', async () => {
+    const { wat, id } = await connect('bob', ['read']);
+    const stored = (await connections.read(id))!;
+    // The token expired a moment ago; its lifecycle is asleep until its own (distant) timer.
+    await connections.save(
+      { ...stored.connection, expiresAt: new Date(Date.now() - 1000) },
+      stored.tokens,
+      new Date(),
+    );
+    const before = refreshes('bob');
+    const answers = await Promise.all(Array.from({ length: 100 }, () => ask(wat, ['read'])));
+    assert.equal(refreshes('bob') - before, 1, 'one refresh for 100 callers');
+    const tokens = new Set(answers.map((a) => a.accessToken));
+    assert.equal(tokens.size, 1, 'every caller got the same, new token');
+    assert.ok(!tokens.has(stored.tokens.accessToken));
+  });
+
+  it('turns invalid_grant into a new consent: the next request gets an authorization URL', async () => {
+    const { wat, id } = await connect('carol', ['read']);
+    const stored = (await connections.read(id))!;
+    // Someone else redeems the refresh token: it rotates, and the stored one is now spent.
+    const spent = await fetch(new URL('/token', idp.issuer), {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${idp.clientId}:${idp.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: stored.tokens.refreshToken!,
+      }).toString(),
+    });
+    assert.equal(spent.status, 200);
+    await connections.save(
+      { ...stored.connection, expiresAt: new Date(Date.now() - 1000) },
+      stored.tokens,
+      new Date(),
+    );
+    const answer = await ask(wat, ['read']);
+    assert.ok(answer.authorizationUrl, 'a fresh consent is needed');
+    assert.equal(answer.accessToken, undefined);
+    assert.equal(await connections.read(id), undefined, 'the dead tokens are gone');
+  });
+});

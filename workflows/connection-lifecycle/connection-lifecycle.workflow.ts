@@ -1,0 +1,142 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { LifecycleActivities } from '../../activities/lifecycle/lifecycle.activities';
+import { STATE } from '../search-attributes';
+import {
+  lifecycleStatusQuery,
+  refreshUpdate,
+  tokensStoredSignal,
+  type ConnectionLifecycleInput,
+  type LifecycleStatus,
+  type RefreshRequest,
+} from './definitions';
+
+const { connectionExpiry, forgetConnection } = proxyActivities<LifecycleActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+// Transient failures (IdP down, 5xx) are retried with backoff; permanent ones arrive typed and are not.
+const { refreshConnection } = proxyActivities<LifecycleActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 8,
+  },
+});
+
+/** Refresh cycles per run before continuing as new, which keeps the history short. */
+const CYCLES_PER_RUN = 50;
+
+/**
+ * The only writer of one connection: sleeps on a durable timer until shortly before the access token
+ * expires, refreshes it, and serves on-demand refreshes through an Update that every concurrent caller
+ * shares. `invalid_grant` means the user's consent is gone: the tokens are dropped and the next
+ * request starts a new consent.
+ */
+export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInput): Promise<LifecycleStatus> {
+  const status: LifecycleStatus = { state: 'ACTIVE', cycles: input.cycles ?? 0, failures: 0 };
+  let refreshWanted = false;
+  let tokensStored = false;
+  let cyclesThisRun = 0;
+
+  const moveTo = (state: LifecycleStatus['state']) => {
+    status.state = state;
+    upsertSearchAttributes([{ key: STATE, value: state }]);
+  };
+
+  setHandler(lifecycleStatusQuery, () => status);
+  setHandler(tokensStoredSignal, () => {
+    tokensStored = true;
+  });
+  let refreshedTo: string | undefined;
+  setHandler(
+    refreshUpdate,
+    async (request: RefreshRequest) => {
+      // A caller that looked before the last refresh finished gets that refresh, not another one.
+      if (
+        request.seenExpiresAt &&
+        refreshedTo &&
+        Date.parse(refreshedTo) > Date.parse(request.seenExpiresAt)
+      ) {
+        return status;
+      }
+      const { cycles, failures } = status;
+      refreshWanted = true;
+      // Joins a refresh already under way, or waits for the one this request asked for. A failed
+      // round answers too: the caller may still serve the old token while it is valid.
+      await condition(
+        () => status.cycles > cycles || status.failures > failures || status.state === 'NEEDS_CONSENT',
+      );
+      if (status.state === 'NEEDS_CONSENT') {
+        throw ApplicationFailure.nonRetryable(
+          'The connection needs the user to consent again',
+          'needs_consent',
+        );
+      }
+      return status;
+    },
+    {
+      validator: (_request: RefreshRequest) => {
+        if (status.state === 'NEEDS_CONSENT' || status.state === 'REVOKED')
+          throw new Error('The connection is not active');
+      },
+    },
+  );
+
+  for (;;) {
+    const { expiresAt, refreshable } = await connectionExpiry({ connectionId: input.connectionId });
+    if (!refreshable) {
+      moveTo('NEEDS_CONSENT');
+      break;
+    }
+    status.expiresAt = expiresAt;
+    const due = expiresAt
+      ? Date.parse(expiresAt) - input.refreshSkewMs
+      : Date.now() + input.assumedLifetimeMs;
+    tokensStored = false;
+    if (!refreshWanted) await condition(() => refreshWanted || tokensStored, Math.max(due - Date.now(), 0));
+    if (tokensStored && !refreshWanted) continue;
+
+    moveTo('REFRESHING');
+    try {
+      const refreshed = await refreshConnection({
+        connectionId: input.connectionId,
+        providerName: input.providerName,
+      });
+      status.expiresAt = refreshed.expiresAt;
+      refreshedTo = refreshed.expiresAt;
+      status.cycles += 1;
+      cyclesThisRun += 1;
+      refreshWanted = false;
+      moveTo('ACTIVE');
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      if (cause instanceof ApplicationFailure && cause.type === 'invalid_grant') {
+        await forgetConnection({ connectionId: input.connectionId });
+        moveTo('NEEDS_CONSENT');
+        break;
+      }
+      // Retries exhausted on a transient failure: keep the tokens, pause, and try again; never a storm.
+      status.failures += 1;
+      refreshWanted = false;
+      moveTo('ACTIVE');
+      await condition(() => refreshWanted || tokensStored, '1 minute');
+    }
+    if (cyclesThisRun >= CYCLES_PER_RUN) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof connectionLifecycleWorkflow>({ ...input, cycles: status.cycles });
+    }
+  }
+  await condition(allHandlersFinished);
+  return status;
+}

@@ -1,0 +1,39 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+/** A connection's lifecycle carries its id and labels only; tokens stay in the vault. */
+export interface ConnectionLifecycleInput {
+  connectionId: string;
+  workloadName: string;
+  providerName: string;
+  /** Refresh this long before the access token expires. */
+  refreshSkewMs: number;
+  /** For tokens whose answer had no `expires_in`. */
+  assumedLifetimeMs: number;
+  /** Refresh cycles done by earlier runs (continue-as-new keeps counting). */
+  cycles?: number;
+}
+
+export type LifecycleState = 'ACTIVE' | 'REFRESHING' | 'NEEDS_CONSENT' | 'REVOKED';
+
+export interface LifecycleStatus {
+  state: LifecycleState;
+  /** Successful refreshes. */
+  cycles: number;
+  /** Refresh rounds that failed after their retries (the old token stays in place). */
+  failures: number;
+  /** ISO time the current access token expires, as the vault says. */
+  expiresAt?: string;
+}
+
+export const lifecycleWorkflowId = (connectionId: string) => `connection:${connectionId}`;
+
+/** New tokens were stored (a fresh consent): recompute the refresh timer. */
+export const tokensStoredSignal = defineSignal('tokensStoredSignal');
+/** Refresh now, or join the refresh already running; answers once the new token is in the vault. */
+export const refreshUpdate = defineUpdate<LifecycleStatus, [RefreshRequest]>('refreshUpdate');
+
+export interface RefreshRequest {
+  /** The expiry the caller saw in the vault; a refresh done since then answers at once. */
+  seenExpiresAt?: string;
+}
+export const lifecycleStatusQuery = defineQuery<LifecycleStatus>('lifecycleStatusQuery');
