@@ -14,6 +14,7 @@ import {
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
 import { connectionId, userHash } from '../../libs/consent/user-key';
 import { freePort } from '../../libs/local-stack/ports';
+import { lifecycleStatusQuery } from '../../workflows/connection-lifecycle/definitions';
 import { startTestIdp, type TestIdp } from '../helpers/oidc-idp';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 
@@ -102,7 +103,7 @@ describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant'
 
   it('refreshes a short-lived token on its timer, before it expires, with the rotated refresh token', async () => {
     const before = refreshes('alice');
-    const { wat, token } = await connect('alice', ['read', 'write']);
+    const { wat, token, id } = await connect('alice', ['read', 'write']);
     const deadline = Date.now() + 15_000;
     let current = token;
     while (current === token && Date.now() < deadline) {
@@ -112,6 +113,11 @@ describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant'
     assert.notEqual(current, token, 'the vault serves a refreshed token');
     assert.ok(refreshes('alice') > before);
     assert.equal(idp.grants.get('refresh_token:error') ?? 0, 0, 'no refresh token was reused');
+    const handle = test.stack.runtime.temporal.workflow.getHandle(`connection:${id}`);
+    const status = await handle.query(lifecycleStatusQuery);
+    const events = (await handle.fetchHistory()).events?.length ?? 0;
+    process.stdout.write(`# lifecycle after ${status.cycles} refreshes: ${events} history events\n`);
+    assert.ok(status.cycles >= 1);
   });
 
   it('serves 100 concurrent requests for an expired token with exactly one token-endpoint refresh', async () => {
