@@ -3,7 +3,10 @@ import type { OAuthClients } from '../../libs/oauth/oauth-client';
 import { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
 import type { Runtime } from '../../libs/runtime/runtime';
 import type { SecretStore } from '../../libs/secrets/secret-store';
+import type { ConnectionLifecycleInput } from '../../workflows/connection-lifecycle/definitions';
 import { loadProviderClient, withClientSecretRetry } from '../oauth/provider-client';
+
+type Grant = NonNullable<ConnectionLifecycleInput['grant']>;
 
 export interface LifecycleDeps {
   connections: ConnectionsRepository;
@@ -29,13 +32,16 @@ export function lifecycleDeps(runtime: Runtime): LifecycleDeps {
 export function createLifecycleActivities(deps: LifecycleDeps) {
   const now = deps.now ?? (() => new Date());
   return {
-    /** When the stored access token expires, and whether it can be refreshed at all. */
-    async connectionExpiry({
-      connectionId,
-    }: {
+    /** When the stored access token expires, and whether it can be renewed at all. */
+    async connectionExpiry(input: {
       connectionId: string;
+      grant?: Grant;
     }): Promise<{ expiresAt?: string; refreshable: boolean }> {
-      const stored = await deps.connections.read(connectionId);
+      const stored = await deps.connections.read(input.connectionId);
+      // An M2M connection can always get a token; one not obtained yet is due at once.
+      if (input.grant?.kind === 'client_credentials') {
+        return { refreshable: true, expiresAt: (stored?.connection.expiresAt ?? new Date(0)).toISOString() };
+      }
       if (!stored) return { refreshable: false };
       return {
         refreshable: stored.tokens.refreshToken !== undefined,
@@ -44,44 +50,48 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
     },
 
     /**
-     * Redeems the refresh token and stores the answer before returning, so a rotated refresh token is
-     * never lost; a response without a refresh token keeps the old one.
+     * Renews the connection's tokens (refresh token, or a new client-credentials grant) and stores the
+     * answer before returning, so a rotated refresh token is never lost; an answer without a refresh
+     * token keeps the old one.
      */
-    async refreshConnection({
-      connectionId,
-      providerName,
-    }: {
+    async refreshConnection(input: {
       connectionId: string;
       providerName: string;
+      workloadName: string;
+      grant?: Grant;
     }): Promise<{ expiresAt: string }> {
-      const stored = await deps.connections.read(connectionId);
-      if (!stored?.tokens.refreshToken) {
+      const { grant } = input;
+      const stored = await deps.connections.read(input.connectionId);
+      const refreshToken = stored?.tokens.refreshToken;
+      if (grant?.kind !== 'client_credentials' && !refreshToken)
         throw new Error('The connection has no refresh token');
-      }
-      const refreshToken = stored.tokens.refreshToken;
       const tokens = await withClientSecretRetry(async (force) => {
-        const provider = await loadProviderClient(deps.providers, deps.secrets, providerName, force);
+        const provider = await loadProviderClient(deps.providers, deps.secrets, input.providerName, force);
         if (force) deps.oauth.forget(provider.name);
-        return deps.oauth.refresh(provider, refreshToken);
+        return grant?.kind === 'client_credentials'
+          ? deps.oauth.clientCredentials(provider, grant)
+          : deps.oauth.refresh(provider, refreshToken ?? '');
       });
       const at = now();
       const expiresAt = new Date(
         at.getTime() + (tokens.expiresIn !== undefined ? tokens.expiresIn * 1000 : deps.assumedLifetimeMs),
       );
+      const granted = tokens.scope ? tokens.scope.split(/[ ,]/).filter(Boolean) : undefined;
+      const connection = stored?.connection ?? {
+        id: input.connectionId,
+        workloadName: input.workloadName,
+        providerName: input.providerName,
+        userHash: 'm2m',
+        scopes: grant?.kind === 'client_credentials' ? grant.scopes : [],
+      };
+      const keptRefreshToken = tokens.refreshToken ?? refreshToken;
+      const idToken = tokens.idToken ?? stored?.tokens.idToken;
       await deps.connections.save(
-        {
-          ...stored.connection,
-          ...(tokens.scope ? { scopes: tokens.scope.split(/[ ,]/).filter(Boolean) } : {}),
-          expiresAt,
-        },
+        { ...connection, ...(granted ? { scopes: granted } : {}), expiresAt },
         {
           accessToken: tokens.accessToken,
-          refreshToken: tokens.refreshToken ?? refreshToken,
-          ...(tokens.idToken
-            ? { idToken: tokens.idToken }
-            : stored.tokens.idToken
-              ? { idToken: stored.tokens.idToken }
-              : {}),
+          ...(keptRefreshToken ? { refreshToken: keptRefreshToken } : {}),
+          ...(idToken ? { idToken } : {}),
           ...(tokens.tokenType ? { tokenType: tokens.tokenType } : {}),
         },
         at,

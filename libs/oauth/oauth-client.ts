@@ -120,6 +120,20 @@ export class OAuthClients {
     return toTokenSet(response, vendorSpec(provider.vendor)?.quirks ?? {});
   }
 
+  /** A client-credentials grant (RFC 6749 §4.4) for machine-to-machine access. */
+  async clientCredentials(
+    provider: ProviderClient,
+    request: { scopes: string[]; resources?: string[]; audiences?: string[] },
+  ): Promise<TokenSet> {
+    const configuration = await this.configuration(provider);
+    const parameters = new URLSearchParams();
+    if (request.scopes.length > 0) parameters.set('scope', request.scopes.join(' '));
+    for (const resource of request.resources ?? []) parameters.append('resource', resource);
+    for (const audience of request.audiences ?? []) parameters.append('audience', audience);
+    const response = await client.clientCredentialsGrant(configuration, parameters);
+    return toTokenSet(response, {});
+  }
+
   private async build(provider: ProviderClient): Promise<client.Configuration> {
     const { config } = provider;
     const auth = clientAuthentication(config, provider.clientSecret);

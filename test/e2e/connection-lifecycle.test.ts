@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   CompleteResourceTokenAuthCommand,
   GetResourceOauth2TokenCommand,
+  GetWorkloadAccessTokenCommand,
   GetWorkloadAccessTokenForUserIdCommand,
   type BedrockAgentCoreClient,
 } from '@aws-sdk/client-bedrock-agentcore';
@@ -11,6 +12,7 @@ import {
   CreateWorkloadIdentityCommand,
   UpdateOauth2CredentialProviderCommand,
 } from '@aws-sdk/client-bedrock-agentcore-control';
+import { decodeJwt } from 'jose';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
 import { connectionId, userHash } from '../../libs/consent/user-key';
 import { freePort } from '../../libs/local-stack/ports';
@@ -162,5 +164,30 @@ describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant'
     assert.ok(answer.authorizationUrl, 'a fresh consent is needed');
     assert.equal(answer.accessToken, undefined);
     assert.equal(await connections.read(id), undefined, 'the dead tokens are gone');
+  });
+
+  it('issues M2M tokens with the client-credentials grant, once for concurrent callers, then from the vault', async () => {
+    const wat = (await data.send(new GetWorkloadAccessTokenCommand({ workloadName: 'agent' })))
+      .workloadAccessToken!;
+    const machine = (scopes: string[]) =>
+      data.send(
+        new GetResourceOauth2TokenCommand({
+          workloadIdentityToken: wat,
+          resourceCredentialProviderName: 'idp',
+          scopes,
+          oauth2Flow: 'M2M',
+        }),
+      );
+    const grants = () => idp.grants.get('client_credentials:success') ?? 0;
+    const before = grants();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => machine(['read'])));
+    assert.equal(new Set(answers.map((a) => a.accessToken)).size, 1);
+    assert.equal(grants() - before, 1, 'one grant for 10 concurrent callers');
+    assert.equal(decodeJwt(answers[0]!.accessToken!).client_id, idp.clientId);
+    assert.equal((await machine(['read'])).accessToken, answers[0]!.accessToken, 'served from the vault');
+    assert.equal(grants() - before, 1);
+    const other = await machine(['write']);
+    assert.notEqual(other.accessToken, answers[0]!.accessToken, 'another scope set is another token');
+    assert.equal(grants() - before, 2);
   });
 });

@@ -73,7 +73,7 @@ export async function startTestIdp(
         client_id: clientId,
         client_secret: clientSecret,
         redirect_uris: [redirectUri, ...(options.redirectUris ?? [])],
-        grant_types: ['authorization_code', 'refresh_token'],
+        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
         response_types: ['code'],
         scope: 'openid profile read write offline_access',
       },
@@ -87,6 +87,7 @@ export async function startTestIdp(
     }),
     features: {
       devInteractions: { enabled: true },
+      clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => TEST_API_AUDIENCE,

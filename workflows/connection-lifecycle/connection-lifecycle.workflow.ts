@@ -94,7 +94,10 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
   );
 
   for (;;) {
-    const { expiresAt, refreshable } = await connectionExpiry({ connectionId: input.connectionId });
+    const { expiresAt, refreshable } = await connectionExpiry({
+      connectionId: input.connectionId,
+      grant: input.grant,
+    });
     if (!refreshable) {
       moveTo('NEEDS_CONSENT');
       break;
@@ -112,6 +115,8 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
       const refreshed = await refreshConnection({
         connectionId: input.connectionId,
         providerName: input.providerName,
+        workloadName: input.workloadName,
+        grant: input.grant,
       });
       status.expiresAt = refreshed.expiresAt;
       refreshedTo = refreshed.expiresAt;

@@ -11,6 +11,13 @@ export interface ConnectionLifecycleInput {
   assumedLifetimeMs: number;
   /** Refresh cycles done by earlier runs (continue-as-new keeps counting). */
   cycles?: number;
+  /**
+   * How tokens are renewed: with the user's refresh token, or (M2M) a new client-credentials grant
+   * for the request the connection was made for.
+   */
+  grant?:
+    | { kind: 'refresh_token' }
+    | { kind: 'client_credentials'; scopes: string[]; resources?: string[]; audiences?: string[] };
 }
 
 export type LifecycleState = 'ACTIVE' | 'REFRESHING' | 'NEEDS_CONSENT' | 'REVOKED';

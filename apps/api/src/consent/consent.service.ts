@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { authorize } from '../../../../libs/auth/policy';
 import type { Principal } from '../../../../libs/auth/sigv4.verifier';
 import type { WatUser, WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
@@ -14,6 +14,7 @@ import {
 import type { Runtime } from '../../../../libs/runtime/runtime';
 import {
   AccessDeniedException,
+  InternalServerException,
   ResourceNotFoundException,
   ValidationException,
 } from '../../../../libs/wire/errors';
@@ -23,6 +24,7 @@ import {
   completeUpdate,
   workflowIdOf,
 } from '../../../../workflows/authorization-session/definitions';
+import { connectionLifecycleWorkflow } from '../../../../workflows/connection-lifecycle/connection-lifecycle.workflow';
 import { lifecycleWorkflowId, refreshUpdate } from '../../../../workflows/connection-lifecycle/definitions';
 import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../../../workflows/search-attributes';
 import { secretUnusable } from '../credential-providers/provider-secrets';
@@ -79,12 +81,10 @@ export class ConsentService {
   }
 
   async token(wat: WorkloadAccessToken, input: GetResourceOauth2TokenInput): Promise<TokenAnswer> {
-    if (input.oauth2Flow !== 'USER_FEDERATION') {
-      throw ValidationException.field(
-        'oauth2Flow',
-        `${input.oauth2Flow} is not supported yet; use USER_FEDERATION`,
-      );
+    if (input.oauth2Flow === 'ON_BEHALF_OF_TOKEN_EXCHANGE') {
+      throw ValidationException.field('oauth2Flow', 'ON_BEHALF_OF_TOKEN_EXCHANGE is not supported yet');
     }
+    if (input.oauth2Flow === 'M2M') return this.machineToken(wat, input);
     if (!wat.user) {
       throw ValidationException.field(
         'workloadIdentityToken',
@@ -127,6 +127,66 @@ export class ConsentService {
     }
     const stored = await this.connections.read(connection);
     return stored && lifeLeft(stored.connection) > 0 ? stored.tokens.accessToken : undefined;
+  }
+
+  /**
+   * M2M: a client-credentials token per (provider, scopes, resources, audiences), kept in the vault
+   * and renewed by its own lifecycle; concurrent callers share one grant.
+   */
+  private async machineToken(
+    wat: WorkloadAccessToken,
+    input: GetResourceOauth2TokenInput,
+  ): Promise<TokenAnswer> {
+    const provider = await this.providers.find(input.resourceCredentialProviderName);
+    if (!provider)
+      throw new ResourceNotFoundException(
+        `OAuth2 credential provider ${input.resourceCredentialProviderName} does not exist`,
+      );
+    const request = {
+      scopes: [...input.scopes].sort(),
+      ...(input.resources ? { resources: [...input.resources].sort() } : {}),
+      ...(input.audiences ? { audiences: [...input.audiences].sort() } : {}),
+    };
+    const connection = connectionId('m2m', JSON.stringify(request), provider.name);
+    const stored = await this.connections.read(connection);
+    if (stored && lifeLeft(stored.connection) > this.margin)
+      return { accessToken: stored.tokens.accessToken };
+    const { lifecycle } = this.runtime.config;
+    try {
+      await this.runtime.temporal.workflow.executeUpdateWithStart(refreshUpdate, {
+        args: [
+          stored?.connection.expiresAt ? { seenExpiresAt: stored.connection.expiresAt.toISOString() } : {},
+        ],
+        startWorkflowOperation: new WithStartWorkflowOperation(connectionLifecycleWorkflow, {
+          workflowId: lifecycleWorkflowId(connection),
+          taskQueue: this.runtime.config.temporal.taskQueue,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          args: [
+            {
+              connectionId: connection,
+              workloadName: wat.workloadName,
+              providerName: provider.name,
+              refreshSkewMs: lifecycle.refreshSkewMs,
+              assumedLifetimeMs: lifecycle.assumedLifetimeMs,
+              grant: { kind: 'client_credentials', ...request },
+            },
+          ],
+          typedSearchAttributes: [
+            { key: WORKLOAD_NAME, value: wat.workloadName },
+            { key: PROVIDER_NAME, value: provider.name },
+            { key: FLOW, value: 'M2M' },
+            { key: STATE, value: 'ACTIVE' },
+          ],
+        }),
+      });
+    } catch {
+      // The vault decides below: a still-valid token is served, otherwise the failure is reported.
+    }
+    const renewed = await this.connections.read(connection);
+    if (renewed && lifeLeft(renewed.connection) > 0) return { accessToken: renewed.tokens.accessToken };
+    throw new InternalServerException(
+      `No token could be obtained from credential provider ${provider.name}; try again`,
+    );
   }
 
   private async poll(
