@@ -99,6 +99,36 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       return { expiresAt: expiresAt.toISOString() };
     },
 
+    /**
+     * Revokes the connection: its tokens are revoked at the provider where it supports RFC 7009, then
+     * deleted from the vault whatever the provider answered.
+     */
+    async revokeConnection(input: {
+      connectionId: string;
+      providerName: string;
+    }): Promise<{ revokedAtProvider: boolean }> {
+      const stored = await deps.connections.read(input.connectionId);
+      let revokedAtProvider = false;
+      if (stored) {
+        try {
+          const provider = await loadProviderClient(deps.providers, deps.secrets, input.providerName);
+          if (stored.tokens.refreshToken)
+            revokedAtProvider = await deps.oauth.revoke(
+              provider,
+              stored.tokens.refreshToken,
+              'refresh_token',
+            );
+          revokedAtProvider =
+            (await deps.oauth.revoke(provider, stored.tokens.accessToken, 'access_token')) ||
+            revokedAtProvider;
+        } catch {
+          // The vault copy goes regardless: a provider that cannot be reached must not keep a revoked connection alive here.
+        }
+      }
+      await deps.connections.delete(input.connectionId);
+      return { revokedAtProvider };
+    },
+
     async forgetConnection({ connectionId }: { connectionId: string }): Promise<void> {
       await deps.connections.delete(connectionId);
     },

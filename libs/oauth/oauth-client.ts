@@ -120,6 +120,21 @@ export class OAuthClients {
     return toTokenSet(response, vendorSpec(provider.vendor)?.quirks ?? {});
   }
 
+  /**
+   * Revokes a token at the provider (RFC 7009) when it advertises a revocation endpoint.
+   * @returns false when the provider has no revocation endpoint
+   */
+  async revoke(
+    provider: ProviderClient,
+    token: string,
+    hint: 'refresh_token' | 'access_token',
+  ): Promise<boolean> {
+    const configuration = await this.configuration(provider);
+    if (!configuration.serverMetadata().revocation_endpoint) return false;
+    await client.tokenRevocation(configuration, token, { token_type_hint: hint });
+    return true;
+  }
+
   /** A client-credentials grant (RFC 6749 §4.4) for machine-to-machine access. */
   async clientCredentials(
     provider: ProviderClient,

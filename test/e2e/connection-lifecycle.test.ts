@@ -190,4 +190,32 @@ describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant'
     assert.notEqual(other.accessToken, answers[0]!.accessToken, 'another scope set is another token');
     assert.equal(grants() - before, 2);
   });
+
+  it('revokes a connection: at the provider, in the vault, and the lifecycle ends', async () => {
+    const { wat, id } = await connect('dave', ['read']);
+    const stored = (await connections.read(id))!;
+    const revoked = await test.extension('RevokeResourceOauth2Connection', {
+      workloadIdentityToken: wat,
+      resourceCredentialProviderName: 'idp',
+    });
+    assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+    assert.equal(await connections.read(id), undefined, 'the tokens are gone from the vault');
+    const refresh = await fetch(new URL('/token', idp.issuer), {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${idp.clientId}:${idp.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: stored.tokens.refreshToken!,
+      }).toString(),
+    });
+    assert.equal(refresh.status, 400, 'the provider no longer honours the refresh token');
+    const status = await test.stack.runtime.temporal.workflow
+      .getHandle(`connection:${id}`)
+      .query(lifecycleStatusQuery);
+    assert.equal(status.state, 'REVOKED');
+    assert.ok((await ask(wat, ['read'])).authorizationUrl, 'the next request starts a new consent');
+  });
 });

@@ -88,6 +88,7 @@ export async function startTestIdp(
     features: {
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => TEST_API_AUDIENCE,

@@ -13,13 +13,14 @@ import { STATE } from '../search-attributes';
 import {
   lifecycleStatusQuery,
   refreshUpdate,
+  revokeUpdate,
   tokensStoredSignal,
   type ConnectionLifecycleInput,
   type LifecycleStatus,
   type RefreshRequest,
 } from './definitions';
 
-const { connectionExpiry, forgetConnection } = proxyActivities<LifecycleActivities>({
+const { connectionExpiry, forgetConnection, revokeConnection } = proxyActivities<LifecycleActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
@@ -46,6 +47,7 @@ const CYCLES_PER_RUN = 50;
 export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInput): Promise<LifecycleStatus> {
   const status: LifecycleStatus = { state: 'ACTIVE', cycles: input.cycles ?? 0, failures: 0 };
   let refreshWanted = false;
+  let revokeWanted = false;
   let tokensStored = false;
   let cyclesThisRun = 0;
 
@@ -93,7 +95,14 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
     },
   );
 
+  setHandler(revokeUpdate, async () => {
+    revokeWanted = true;
+    await condition(() => status.state === 'REVOKED');
+    return status;
+  });
+
   for (;;) {
+    if (revokeWanted) break;
     const { expiresAt, refreshable } = await connectionExpiry({
       connectionId: input.connectionId,
       grant: input.grant,
@@ -107,7 +116,10 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
       ? Date.parse(expiresAt) - input.refreshSkewMs
       : Date.now() + input.assumedLifetimeMs;
     tokensStored = false;
-    if (!refreshWanted) await condition(() => refreshWanted || tokensStored, Math.max(due - Date.now(), 0));
+    if (!refreshWanted) {
+      await condition(() => refreshWanted || tokensStored || revokeWanted, Math.max(due - Date.now(), 0));
+    }
+    if (revokeWanted) break;
     if (tokensStored && !refreshWanted) continue;
 
     moveTo('REFRESHING');
@@ -141,6 +153,11 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
       await condition(allHandlersFinished);
       return continueAsNew<typeof connectionLifecycleWorkflow>({ ...input, cycles: status.cycles });
     }
+  }
+  // A revocation is honoured whatever state the loop ended in, so a revoked connection never lingers.
+  if (revokeWanted) {
+    await revokeConnection({ connectionId: input.connectionId, providerName: input.providerName });
+    moveTo('REVOKED');
   }
   await condition(allHandlersFinished);
   return status;

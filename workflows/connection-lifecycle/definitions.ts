@@ -44,3 +44,6 @@ export interface RefreshRequest {
   seenExpiresAt?: string;
 }
 export const lifecycleStatusQuery = defineQuery<LifecycleStatus>('lifecycleStatusQuery');
+
+/** Revoke the connection: tokens revoked at the provider where possible, deleted from the vault, lifecycle ended. */
+export const revokeUpdate = defineUpdate<LifecycleStatus, []>('revokeUpdate');

@@ -6,6 +6,7 @@ import { SIGV4_VERIFIER, SigV4Guard } from './auth/sigv4.guard';
 import { HealthController } from './health/health.controller';
 import { ApiKeyProvidersModule } from './api-key-providers/api-key-providers.module';
 import { CodecModule } from './codec/codec.module';
+import { ConnectionsModule } from './connections/connections.module';
 import { ConsentModule } from './consent/consent.module';
 import { Oauth2ProvidersModule } from './oauth2-providers/oauth2-providers.module';
 import { TokenVaultModule } from './token-vault/token-vault.module';
@@ -45,6 +46,7 @@ export class ApiModule {
         Oauth2ProvidersModule,
         ConsentModule,
         CodecModule,
+        ConnectionsModule,
       ],
       controllers: [HealthController],
       providers: [

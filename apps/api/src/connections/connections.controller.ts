@@ -1,0 +1,58 @@
+import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { connectionId, userHash } from '../../../../libs/consent/user-key';
+import type { Runtime } from '../../../../libs/runtime/runtime';
+import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
+import { parseInput } from '../../../../libs/wire/validation';
+import { connectionLifecycleWorkflow } from '../../../../workflows/connection-lifecycle/connection-lifecycle.workflow';
+import { lifecycleWorkflowId, revokeUpdate } from '../../../../workflows/connection-lifecycle/definitions';
+import { credentialProviderName } from '../credential-providers/credential-provider.schemas';
+import { RUNTIME } from '../tokens';
+import { Operation } from '../wire/operation.decorator';
+
+const revokeInput = z.object({
+  workloadIdentityToken: z.string().min(1).max(131_072),
+  resourceCredentialProviderName: credentialProviderName,
+});
+
+/**
+ * Mandate extension: revoke the connection of the user a workload access token names, for one
+ * provider. The connection's lifecycle revokes the tokens at the provider (RFC 7009, where supported),
+ * deletes them from the vault and ends; the next token request starts a new consent.
+ */
+@Controller('identities')
+export class ConnectionsController {
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  @Post('RevokeResourceOauth2Connection')
+  @HttpCode(200)
+  @Operation('RevokeResourceOauth2Connection', { watField: 'workloadIdentityToken' })
+  async revoke(@Body() body: unknown, @Req() request: FastifyRequest) {
+    const input = parseInput(revokeInput, body);
+    const wat = request.wat;
+    if (!wat) throw new InternalServerException('The workload access token was not verified');
+    if (!wat.user) throw ValidationException.field('workloadIdentityToken', 'must be minted for a user');
+    const id = connectionId(wat.workloadName, userHash(wat.user), input.resourceCredentialProviderName);
+    const { lifecycle, temporal } = this.runtime.config;
+    // With-start: a connection whose lifecycle has ended is revoked by a new run of it.
+    await this.runtime.temporal.workflow.executeUpdateWithStart(revokeUpdate, {
+      startWorkflowOperation: new WithStartWorkflowOperation(connectionLifecycleWorkflow, {
+        workflowId: lifecycleWorkflowId(id),
+        taskQueue: temporal.taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [
+          {
+            connectionId: id,
+            workloadName: wat.workloadName,
+            providerName: input.resourceCredentialProviderName,
+            refreshSkewMs: lifecycle.refreshSkewMs,
+            assumedLifetimeMs: lifecycle.assumedLifetimeMs,
+          },
+        ],
+      }),
+    });
+    return {};
+  }
+}
