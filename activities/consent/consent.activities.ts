@@ -6,11 +6,10 @@ import { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers
 import type { Runtime } from '../../libs/runtime/runtime';
 import { connectionLifecycleWorkflow } from '../../workflows/connection-lifecycle/connection-lifecycle.workflow';
 import {
-  lifecycleWorkflowId,
+  lifecycleStartOptions,
   tokensStoredSignal,
   type ConnectionLifecycleInput,
 } from '../../workflows/connection-lifecycle/definitions';
-import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../workflows/search-attributes';
 import { loadProviderClient, withClientSecretRetry } from '../oauth/provider-client';
 
 /** Dependencies of the consent activities, from the worker's runtime. */
@@ -41,17 +40,9 @@ export function consentDeps(runtime: Runtime): ConsentDeps {
     startLifecycle: async (input) => {
       // signalWithStart: a new connection gets its lifecycle; a re-consented one hears of its new tokens.
       await runtime.temporal.workflow.signalWithStart(connectionLifecycleWorkflow, {
-        workflowId: lifecycleWorkflowId(input.connectionId),
-        taskQueue: runtime.config.temporal.taskQueue,
-        args: [input],
+        ...lifecycleStartOptions(input, runtime.config.temporal.taskQueue),
         signal: tokensStoredSignal,
         signalArgs: [],
-        typedSearchAttributes: [
-          { key: WORKLOAD_NAME, value: input.workloadName },
-          { key: PROVIDER_NAME, value: input.providerName },
-          { key: FLOW, value: 'CONNECTION' },
-          { key: STATE, value: 'ACTIVE' },
-        ],
       });
     },
   };

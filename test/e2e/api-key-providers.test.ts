@@ -284,13 +284,7 @@ describe('API key credential providers with Secrets Manager', () => {
 
   it("works with the bedrock-agentcore SDK's withApiKey, pointed at Mandate by environment", async () => {
     await control.send(new CreateApiKeyCredentialProviderCommand({ name: 'sdk-key', apiKey: 'k-from-sdk' }));
-    const admin = test.adminCredentials();
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: test.stack.apiUrl,
-      AWS_ACCESS_KEY_ID: admin.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
-    });
+    test.pointSdkEnvironment();
     const { withApiKey } = await import('bedrock-agentcore/identity');
     const tool = withApiKey({ workloadIdentityToken: wat, providerName: 'sdk-key' })(
       (city: string, apiKey: string) => Promise.resolve(`${city}:${apiKey}`),

@@ -143,17 +143,7 @@ describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant'
     const { wat, id } = await connect('carol', ['read']);
     const stored = (await connections.read(id))!;
     // Someone else redeems the refresh token: it rotates, and the stored one is now spent.
-    const spent = await fetch(new URL('/token', idp.issuer), {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${idp.clientId}:${idp.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: stored.tokens.refreshToken!,
-      }).toString(),
-    });
+    const spent = await idp.redeemRefreshToken(stored.tokens.refreshToken!);
     assert.equal(spent.status, 200);
     await connections.save(
       { ...stored.connection, expiresAt: new Date(Date.now() - 1000) },
@@ -200,17 +190,7 @@ describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant'
     });
     assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
     assert.equal(await connections.read(id), undefined, 'the tokens are gone from the vault');
-    const refresh = await fetch(new URL('/token', idp.issuer), {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${idp.clientId}:${idp.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: stored.tokens.refreshToken!,
-      }).toString(),
-    });
+    const refresh = await idp.redeemRefreshToken(stored.tokens.refreshToken!);
     assert.equal(refresh.status, 400, 'the provider no longer honours the refresh token');
     const status = await test.stack.runtime.temporal.workflow
       .getHandle(`connection:${id}`)

@@ -275,13 +275,7 @@ for (const engine of ['pglite', 'postgres'] as const)
     });
 
     it("works with the bedrock-agentcore SDK's withAccessToken: onAuthUrl gets the URL, polling returns the token", async () => {
-      const admin = test.adminCredentials();
-      Object.assign(process.env, {
-        AWS_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: test.stack.apiUrl,
-        AWS_ACCESS_KEY_ID: admin.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
-      });
+      test.pointSdkEnvironment();
       const { withAccessToken } = await import('bedrock-agentcore/identity');
       const tool = withAccessToken({
         workloadIdentityToken: await watFor('judy'),

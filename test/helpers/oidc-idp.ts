@@ -21,6 +21,8 @@ export interface TestIdp {
    * denies); answers where the IdP finally redirects the browser.
    */
   authorize(authorizationUrl: string, userId: string, options?: { deny?: boolean }): Promise<URL>;
+  /** Redeems a refresh token at the token endpoint as the client, outside Mandate (to spend it, or to probe it). */
+  redeemRefreshToken(refreshToken: string): Promise<Response>;
   /** Signs arbitrary claims with the IdP's own key, for the tokens no real flow would issue. */
   sign(payload: JWTPayload, header?: Record<string, unknown>): Promise<string>;
   publicJwk: JWK;
@@ -239,6 +241,15 @@ export async function startTestIdp(
     grants,
     login,
     authorize: (url, userId, opts) => browse(url, userId, opts?.deny ?? false),
+    redeemRefreshToken: (refreshToken) =>
+      fetch(new URL('/token', issuer), {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+      }),
     publicJwk,
     sign: (payload, header = {}) =>
       new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'idp-key-1', ...header }).sign(privateKey),

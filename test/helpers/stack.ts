@@ -24,6 +24,8 @@ export interface TestStack {
     body: unknown,
   ): Promise<{ status: number; type: string | null; body: Record<string, unknown> }>;
   adminCredentials(): { accessKeyId: string; secretAccessKey: string };
+  /** Points SDKs that configure themselves from the environment (`bedrock-agentcore`) at this stack, as admin. */
+  pointSdkEnvironment(): void;
   stop(): Promise<void>;
   /** Stops the stack and removes its data folder. */
   destroy(): Promise<void>;
@@ -87,6 +89,15 @@ export async function startTestStack(env: Record<string, string>): Promise<TestS
         type: response.headers.get('x-amzn-errortype'),
         body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
       };
+    },
+    pointSdkEnvironment() {
+      const admin = adminCredentials();
+      Object.assign(process.env, {
+        AWS_REGION: config.deployment.region,
+        AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: stack.apiUrl,
+        AWS_ACCESS_KEY_ID: admin.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
+      });
     },
     stop: () => stack.stop(),
     async destroy() {

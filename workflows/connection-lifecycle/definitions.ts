@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../search-attributes';
 
 /** A connection's lifecycle carries its id and labels only; tokens stay in the vault. */
 export interface ConnectionLifecycleInput {
@@ -47,3 +48,21 @@ export const lifecycleStatusQuery = defineQuery<LifecycleStatus>('lifecycleStatu
 
 /** Revoke the connection: tokens revoked at the provider where possible, deleted from the vault, lifecycle ended. */
 export const revokeUpdate = defineUpdate<LifecycleStatus, []>('revokeUpdate');
+
+/**
+ * How every caller starts a connection's lifecycle: its business-key ID and the labels operators
+ * filter on (never user data).
+ */
+export function lifecycleStartOptions(input: ConnectionLifecycleInput, taskQueue: string) {
+  return {
+    workflowId: lifecycleWorkflowId(input.connectionId),
+    taskQueue,
+    args: [input] as [ConnectionLifecycleInput],
+    typedSearchAttributes: [
+      { key: WORKLOAD_NAME, value: input.workloadName },
+      { key: PROVIDER_NAME, value: input.providerName },
+      { key: FLOW, value: input.grant?.kind === 'client_credentials' ? 'M2M' : 'CONNECTION' },
+      { key: STATE, value: 'ACTIVE' },
+    ],
+  };
+}

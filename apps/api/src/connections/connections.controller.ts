@@ -7,7 +7,7 @@ import type { Runtime } from '../../../../libs/runtime/runtime';
 import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
 import { parseInput } from '../../../../libs/wire/validation';
 import { connectionLifecycleWorkflow } from '../../../../workflows/connection-lifecycle/connection-lifecycle.workflow';
-import { lifecycleWorkflowId, revokeUpdate } from '../../../../workflows/connection-lifecycle/definitions';
+import { lifecycleStartOptions, revokeUpdate } from '../../../../workflows/connection-lifecycle/definitions';
 import { credentialProviderName } from '../credential-providers/credential-provider.schemas';
 import { RUNTIME } from '../tokens';
 import { Operation } from '../wire/operation.decorator';
@@ -39,10 +39,7 @@ export class ConnectionsController {
     // With-start: a connection whose lifecycle has ended is revoked by a new run of it.
     await this.runtime.temporal.workflow.executeUpdateWithStart(revokeUpdate, {
       startWorkflowOperation: new WithStartWorkflowOperation(connectionLifecycleWorkflow, {
-        workflowId: lifecycleWorkflowId(id),
-        taskQueue: temporal.taskQueue,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [
+        ...lifecycleStartOptions(
           {
             connectionId: id,
             workloadName: wat.workloadName,
@@ -50,7 +47,9 @@ export class ConnectionsController {
             refreshSkewMs: lifecycle.refreshSkewMs,
             assumedLifetimeMs: lifecycle.assumedLifetimeMs,
           },
-        ],
+          temporal.taskQueue,
+        ),
+        workflowIdConflictPolicy: 'USE_EXISTING',
       }),
     });
     return {};

@@ -25,7 +25,11 @@ import {
   workflowIdOf,
 } from '../../../../workflows/authorization-session/definitions';
 import { connectionLifecycleWorkflow } from '../../../../workflows/connection-lifecycle/connection-lifecycle.workflow';
-import { lifecycleWorkflowId, refreshUpdate } from '../../../../workflows/connection-lifecycle/definitions';
+import {
+  lifecycleStartOptions,
+  lifecycleWorkflowId,
+  refreshUpdate,
+} from '../../../../workflows/connection-lifecycle/definitions';
 import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../../../workflows/search-attributes';
 import { secretUnusable } from '../credential-providers/provider-secrets';
 import { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
@@ -158,10 +162,7 @@ export class ConsentService {
           stored?.connection.expiresAt ? { seenExpiresAt: stored.connection.expiresAt.toISOString() } : {},
         ],
         startWorkflowOperation: new WithStartWorkflowOperation(connectionLifecycleWorkflow, {
-          workflowId: lifecycleWorkflowId(connection),
-          taskQueue: this.runtime.config.temporal.taskQueue,
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          args: [
+          ...lifecycleStartOptions(
             {
               connectionId: connection,
               workloadName: wat.workloadName,
@@ -170,13 +171,9 @@ export class ConsentService {
               assumedLifetimeMs: lifecycle.assumedLifetimeMs,
               grant: { kind: 'client_credentials', ...request },
             },
-          ],
-          typedSearchAttributes: [
-            { key: WORKLOAD_NAME, value: wat.workloadName },
-            { key: PROVIDER_NAME, value: provider.name },
-            { key: FLOW, value: 'M2M' },
-            { key: STATE, value: 'ACTIVE' },
-          ],
+            this.runtime.config.temporal.taskQueue,
+          ),
+          workflowIdConflictPolicy: 'USE_EXISTING',
         }),
       });
     } catch {
