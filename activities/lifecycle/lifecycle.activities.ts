@@ -1,15 +1,18 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
+import { ExchangeSubjectsRepository } from '../../libs/consent/exchange-subjects.repository';
 import type { OAuthClients } from '../../libs/oauth/oauth-client';
 import { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
 import type { Runtime } from '../../libs/runtime/runtime';
 import type { SecretStore } from '../../libs/secrets/secret-store';
-import type { ConnectionLifecycleInput } from '../../workflows/connection-lifecycle/definitions';
-import { loadProviderClient, withClientSecretRetry } from '../oauth/provider-client';
+import type { LifecycleGrant } from '../../workflows/connection-lifecycle/definitions';
+import { loadProviderClient, withClientSecretRetry, type LoadedProvider } from '../oauth/provider-client';
 
-type Grant = NonNullable<ConnectionLifecycleInput['grant']>;
+type Grant = LifecycleGrant;
 
 export interface LifecycleDeps {
   connections: ConnectionsRepository;
+  subjects: ExchangeSubjectsRepository;
   providers: Oauth2ProvidersRepository;
   secrets: SecretStore;
   oauth: OAuthClients;
@@ -21,6 +24,7 @@ export interface LifecycleDeps {
 export function lifecycleDeps(runtime: Runtime): LifecycleDeps {
   return {
     connections: new ConnectionsRepository(runtime.db, runtime.envelope),
+    subjects: new ExchangeSubjectsRepository(runtime.db, runtime.envelope),
     providers: new Oauth2ProvidersRepository(runtime.db),
     secrets: runtime.secrets,
     oauth: runtime.oauth,
@@ -38,9 +42,13 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       grant?: Grant;
     }): Promise<{ expiresAt?: string; refreshable: boolean }> {
       const stored = await deps.connections.read(input.connectionId);
-      // An M2M connection can always get a token; one not obtained yet is due at once.
-      if (input.grant?.kind === 'client_credentials') {
-        return { refreshable: true, expiresAt: (stored?.connection.expiresAt ?? new Date(0)).toISOString() };
+      // An M2M connection can always get a token, an on-behalf-of one while it has the user's token;
+      // a token not obtained yet is due at once.
+      const due = (stored?.connection.expiresAt ?? new Date(0)).toISOString();
+      if (input.grant?.kind === 'client_credentials') return { refreshable: true, expiresAt: due };
+      if (input.grant?.kind === 'token_exchange') {
+        const subject = await deps.subjects.read(input.connectionId);
+        return { refreshable: subject !== undefined, expiresAt: due };
       }
       if (!stored) return { refreshable: false };
       return {
@@ -58,19 +66,21 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       connectionId: string;
       providerName: string;
       workloadName: string;
+      userHash?: string;
       grant?: Grant;
     }): Promise<{ expiresAt: string }> {
       const { grant } = input;
       const stored = await deps.connections.read(input.connectionId);
       const refreshToken = stored?.tokens.refreshToken;
-      if (grant?.kind !== 'client_credentials' && !refreshToken)
-        throw new Error('The connection has no refresh token');
+      const kind = grant?.kind ?? 'refresh_token';
+      if (kind === 'refresh_token' && !refreshToken) throw new Error('The connection has no refresh token');
+      const subject = kind === 'token_exchange' ? await liveSubject(input.connectionId) : undefined;
       const tokens = await withClientSecretRetry(async (force) => {
         const provider = await loadProviderClient(deps.providers, deps.secrets, input.providerName, force);
         if (force) deps.oauth.forget(provider.name);
-        return grant?.kind === 'client_credentials'
-          ? deps.oauth.clientCredentials(provider, grant)
-          : deps.oauth.refresh(provider, refreshToken ?? '');
+        if (grant?.kind === 'client_credentials') return deps.oauth.clientCredentials(provider, grant);
+        if (grant?.kind === 'token_exchange') return exchange(provider, grant, subject ?? '');
+        return deps.oauth.refresh(provider, refreshToken ?? '');
       });
       const at = now();
       const expiresAt = new Date(
@@ -81,8 +91,8 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         id: input.connectionId,
         workloadName: input.workloadName,
         providerName: input.providerName,
-        userHash: 'm2m',
-        scopes: grant?.kind === 'client_credentials' ? grant.scopes : [],
+        userHash: input.userHash ?? 'm2m',
+        scopes: grant && grant.kind !== 'refresh_token' ? grant.scopes : [],
       };
       const keptRefreshToken = tokens.refreshToken ?? refreshToken;
       const idToken = tokens.idToken ?? stored?.tokens.idToken;
@@ -126,13 +136,53 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         }
       }
       await deps.connections.delete(input.connectionId);
+      await deps.subjects.delete(input.connectionId);
       return { revokedAtProvider };
     },
 
     async forgetConnection({ connectionId }: { connectionId: string }): Promise<void> {
       await deps.connections.delete(connectionId);
+      await deps.subjects.delete(connectionId);
     },
   };
+
+  /** The user token an on-behalf-of connection is exchanged from, while it is still valid. */
+  async function liveSubject(connectionId: string): Promise<string> {
+    const subject = await deps.subjects.read(connectionId);
+    if (!subject || subject.expiresAt.getTime() <= now().getTime())
+      throw ApplicationFailure.nonRetryable(
+        "The user's token for this on-behalf-of connection has expired",
+        'subject_expired',
+      );
+    return subject.subjectToken;
+  }
+
+  /** On-behalf-of: the provider's configured exchange, with the agent's own M2M token as actor where asked. */
+  async function exchange(
+    provider: LoadedProvider,
+    request: Extract<Grant, { kind: 'token_exchange' }>,
+    subjectToken: string,
+  ) {
+    const obo = provider.config.onBehalfOfTokenExchangeConfig;
+    if (!obo)
+      throw ApplicationFailure.nonRetryable(
+        `Credential provider ${provider.name} no longer allows on-behalf-of token exchange`,
+        'provider_changed',
+      );
+    const actor = obo.tokenExchangeGrantTypeConfig;
+    const actorToken =
+      obo.grantType === 'TOKEN_EXCHANGE' && actor?.actorTokenContent === 'M2M'
+        ? (await deps.oauth.clientCredentials(provider, { scopes: actor.actorTokenScopes ?? [] })).accessToken
+        : undefined;
+    return deps.oauth.exchange(provider, {
+      grantType: obo.grantType,
+      subjectToken,
+      ...(actorToken ? { actorToken } : {}),
+      scopes: request.scopes,
+      ...(request.resources ? { resources: request.resources } : {}),
+      ...(request.audiences ? { audiences: request.audiences } : {}),
+    });
+  }
 }
 
 export type LifecycleActivities = ReturnType<typeof createLifecycleActivities>;

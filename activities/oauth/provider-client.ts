@@ -3,13 +3,15 @@ import { ResponseBodyError, type ProviderClient } from '../../libs/oauth/oauth-c
 import type { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
 import type { SecretStore } from '../../libs/secrets/secret-store';
 
+export type LoadedProvider = ProviderClient & { callbackId: string };
+
 /** A provider with its client secret read now (`force` skips the cache, after `invalid_client`). */
 export async function loadProviderClient(
   providers: Oauth2ProvidersRepository,
   secrets: SecretStore,
   name: string,
   force = false,
-): Promise<ProviderClient & { callbackId: string }> {
+): Promise<LoadedProvider> {
   const record = await providers.find(name);
   if (!record)
     throw ApplicationFailure.nonRetryable(`Credential provider ${name} no longer exists`, 'provider_deleted');

@@ -8,6 +8,7 @@ import * as workloadAccessTokens from './migrations/0002-workload-access-tokens'
 import * as credentialProviders from './migrations/0003-credential-providers';
 import * as consent from './migrations/0004-consent';
 import * as serverSecrets from './migrations/0005-server-secrets';
+import * as tokenExchange from './migrations/0006-token-exchange';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0003-credential-providers': credentialProviders,
   '0004-consent': consent,
   '0005-server-secrets': serverSecrets,
+  '0006-token-exchange': tokenExchange,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -105,6 +105,14 @@ export interface ConnectionsTable {
   updated_at: Timestamp;
 }
 
+export interface ExchangeSubjectsTable {
+  connection_id: string;
+  subject_sealed: string;
+  kek_id: string;
+  expires_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface ServerSecretsTable {
   name: string;
   secret_sealed: string;
@@ -122,4 +130,5 @@ export interface Database {
   auth_sessions: AuthSessionsTable;
   connections: ConnectionsTable;
   server_secrets: ServerSecretsTable;
+  exchange_subjects: ExchangeSubjectsTable;
 }

@@ -149,6 +149,45 @@ export class OAuthClients {
     return toTokenSet(response, {});
   }
 
+  /**
+   * On-behalf-of: trades the user's token for one of this provider's, with RFC 8693 token exchange
+   * (`subject_token`, and `actor_token` when the agent acts with its own token) or the RFC 7523 JWT
+   * authorization grant (the user's JWT as `assertion`).
+   */
+  async exchange(
+    provider: ProviderClient,
+    request: {
+      grantType: 'TOKEN_EXCHANGE' | 'JWT_AUTHORIZATION_GRANT';
+      subjectToken: string;
+      actorToken?: string;
+      scopes: string[];
+      resources?: string[];
+      audiences?: string[];
+    },
+  ): Promise<TokenSet> {
+    const configuration = await this.configuration(provider);
+    const parameters = new URLSearchParams();
+    let grantType: string;
+    if (request.grantType === 'TOKEN_EXCHANGE') {
+      grantType = 'urn:ietf:params:oauth:grant-type:token-exchange';
+      parameters.set('subject_token', request.subjectToken);
+      // The user token bound to a workload access token is the JWT an inbound authorizer accepted: an access token.
+      parameters.set('subject_token_type', 'urn:ietf:params:oauth:token-type:access_token');
+      if (request.actorToken) {
+        parameters.set('actor_token', request.actorToken);
+        parameters.set('actor_token_type', 'urn:ietf:params:oauth:token-type:access_token');
+      }
+    } else {
+      grantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+      parameters.set('assertion', request.subjectToken);
+    }
+    if (request.scopes.length > 0) parameters.set('scope', request.scopes.join(' '));
+    for (const resource of request.resources ?? []) parameters.append('resource', resource);
+    for (const audience of request.audiences ?? []) parameters.append('audience', audience);
+    const response = await client.genericGrantRequest(configuration, grantType, parameters);
+    return toTokenSet(response, {});
+  }
+
   private async build(provider: ProviderClient): Promise<client.Configuration> {
     const { config } = provider;
     const auth = clientAuthentication(config, provider.clientSecret);

@@ -8,6 +8,7 @@ const SEALED_COLUMNS = [
   { table: 'connections', key: 'id', sealed: 'tokens_sealed' },
   { table: 'auth_sessions', key: 'id', sealed: 'secrets_sealed' },
   { table: 'server_secrets', key: 'name', sealed: 'secret_sealed' },
+  { table: 'exchange_subjects', key: 'connection_id', sealed: 'subject_sealed' },
 ] as const;
 
 const BATCH = 100;

@@ -18,6 +18,7 @@ import {
 import { decodeJwt } from 'jose';
 import { SessionsRepository } from '../../libs/consent/sessions.repository';
 import { freePort } from '../../libs/local-stack/ports';
+import { decodedHistory } from '../helpers/history';
 import { startTestIdp, TEST_API_AUDIENCE, type TestIdp } from '../helpers/oidc-idp';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
@@ -379,41 +380,19 @@ for (const engine of ['pglite', 'postgres'] as const)
       let histories = 0;
       let encrypted = 0;
       const plain: string[] = [];
-      /** Every payload of a history, decrypted: search attributes are never encoded, and hold no secrets either. */
-      const decodeAll = async (node: unknown, path: string): Promise<unknown> => {
-        if (Array.isArray(node)) return Promise.all(node.map((item, i) => decodeAll(item, `${path}.${i}`)));
-        if (!node || typeof node !== 'object' || node instanceof Uint8Array) return node;
-        const record = node as Record<string, unknown>;
-        if (
-          'metadata' in record &&
-          'data' in record &&
-          record.metadata &&
-          typeof record.metadata === 'object'
-        ) {
-          const encoding = Buffer.from(
-            (record.metadata as Record<string, Uint8Array>).encoding ?? [],
-          ).toString();
-          if (encoding === 'binary/encrypted') {
-            encrypted += 1;
-            const [decoded] = await test.stack.runtime.payloadCodec.decode([record]);
-            return { ...decoded, data: Buffer.from(decoded!.data ?? []).toString('utf8') };
-          }
-          if (!path.includes('searchAttributes')) plain.push(path);
-        }
-        const out: Record<string, unknown> = {};
-        for (const [key, value] of Object.entries(record))
-          out[key] = await decodeAll(value, `${path}.${key}`);
-        return out;
-      };
       for await (const execution of client.workflow.list({
         query: "WorkflowType = 'authorizationSessionWorkflow'",
       })) {
-        const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-        const text = JSON.stringify(await decodeAll(history, 'history'), (_key, value: unknown) =>
-          value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value,
+        const history = await decodedHistory(
+          client,
+          test.stack.runtime.payloadCodec,
+          execution.workflowId,
+          execution.runId,
         );
         for (const canary of canaries)
-          assert.ok(!text.includes(canary), `a secret appears in ${execution.workflowId}`);
+          assert.ok(!history.text.includes(canary), `a secret appears in ${execution.workflowId}`);
+        encrypted += history.encrypted;
+        plain.push(...history.plain);
         histories += 1;
       }
       assert.deepEqual(plain, [], 'every payload outside search attributes is encrypted');

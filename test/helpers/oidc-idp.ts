@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
-import Provider, { type Configuration } from 'oidc-provider';
+import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { freePort } from '../../libs/local-stack/ports';
 
 export interface TestIdp {
@@ -23,6 +23,8 @@ export interface TestIdp {
   authorize(authorizationUrl: string, userId: string, options?: { deny?: boolean }): Promise<URL>;
   /** Redeems a refresh token at the token endpoint as the client, outside Mandate (to spend it, or to probe it). */
   redeemRefreshToken(refreshToken: string): Promise<Response>;
+  /** Every on-behalf-of exchange the token endpoint granted: the grant, the user, the actor. */
+  exchanges: { grantType: string; sub: string; actor?: string; scope: string }[];
   /** Signs arbitrary claims with the IdP's own key, for the tokens no real flow would issue. */
   sign(payload: JWTPayload, header?: Record<string, unknown>): Promise<string>;
   publicJwk: JWK;
@@ -36,6 +38,9 @@ const USERS: Record<string, { groups: string[]; department: string }> = {
   alice: { groups: ['sales', 'admins'], department: 'sales' },
   bob: { groups: ['engineering'], department: 'engineering' },
 };
+
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 /** A cookie jar just big enough for oidc-provider's interaction cookies. */
 class CookieJar {
@@ -75,7 +80,13 @@ export async function startTestIdp(
         client_id: clientId,
         client_secret: clientSecret,
         redirect_uris: [redirectUri, ...(options.redirectUris ?? [])],
-        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+        grant_types: [
+          'authorization_code',
+          'refresh_token',
+          'client_credentials',
+          TOKEN_EXCHANGE,
+          JWT_BEARER,
+        ],
         response_types: ['code'],
         scope: 'openid profile read write offline_access',
       },
@@ -146,6 +157,62 @@ export async function startTestIdp(
       if (account) grants.set(`${key}:${account}`, (grants.get(`${key}:${account}`) ?? 0) + 1);
     };
   provider.on('grant.success', countGrant('success'));
+
+  // On-behalf-of grants, as a deployment would add them to this server: the user's token (one this
+  // IdP issued) is traded for an access token to the API, with the agent as actor when it sends its own.
+  const exchanges: TestIdp['exchanges'] = [];
+  const verifyOwn = async (token: unknown, what: string) => {
+    try {
+      return (await jwtVerify(String(token), publicKey, { issuer, algorithms: ['RS256'] })).payload;
+    } catch {
+      throw new errors.InvalidGrant(`${what} is not valid`);
+    }
+  };
+  const onBehalfOf = (grantType: string) => async (ctx: KoaContextWithOIDC) => {
+    const params = ctx.oidc.params as Record<string, unknown>;
+    const isExchange = grantType === TOKEN_EXCHANGE;
+    const subject = await verifyOwn(isExchange ? params.subject_token : params.assertion, 'subject token');
+    const actor =
+      isExchange && params.actor_token ? await verifyOwn(params.actor_token, 'actor token') : undefined;
+    if (actor && actor.client_id !== ctx.oidc.client?.clientId)
+      throw new errors.InvalidGrant('the actor is not this client');
+    const scope = (typeof params.scope === 'string' ? params.scope : '')
+      .split(' ')
+      .filter((s) => s === 'read' || s === 'write')
+      .join(' ');
+    const ttl =
+      scope.includes('write') && options.accessTokenTtlSeconds ? options.accessTokenTtlSeconds : 3600;
+    const sub = String(subject.sub);
+    const accessToken = await new SignJWT({
+      scope,
+      client_id: ctx.oidc.client?.clientId,
+      ...(actor ? { act: { sub: actor.client_id } } : {}),
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: 'idp-key-1', typ: 'at+jwt' })
+      .setIssuer(issuer)
+      .setSubject(sub)
+      .setAudience(TEST_API_AUDIENCE)
+      .setIssuedAt()
+      .setJti(randomBytes(8).toString('hex'))
+      .setExpirationTime(`${ttl}s`)
+      .sign(privateKey);
+    exchanges.push({ grantType, sub, ...(actor ? { actor: String(actor.client_id) } : {}), scope });
+    ctx.body = {
+      access_token: accessToken,
+      issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      token_type: 'Bearer',
+      expires_in: ttl,
+      scope,
+    };
+  };
+  const exchangeParameters = ['scope', 'resource', 'audience', 'requested_token_type'];
+  provider.registerGrantType(
+    TOKEN_EXCHANGE,
+    onBehalfOf(TOKEN_EXCHANGE),
+    ['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type', ...exchangeParameters],
+    ['resource', 'audience'],
+  );
+  provider.registerGrantType(JWT_BEARER, onBehalfOf(JWT_BEARER), ['assertion', ...exchangeParameters]);
   provider.on('grant.error', countGrant('error'));
   const server: Server = await new Promise((resolve) => {
     const s = provider.listen(port, '127.0.0.1', () => resolve(s));
@@ -251,6 +318,7 @@ export async function startTestIdp(
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
       }),
     publicJwk,
+    exchanges,
     sign: (payload, header = {}) =>
       new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'idp-key-1', ...header }).sign(privateKey),
     stop: () => new Promise((resolve) => server.close(() => resolve())),

@@ -35,6 +35,12 @@ const { refreshConnection } = proxyActivities<LifecycleActivities>({
   },
 });
 
+/**
+ * Answers after which the connection cannot be renewed without the user: consent withdrawn or
+ * expired (`invalid_grant`), or, on-behalf-of, the user's token expired.
+ */
+const ENDS_CONNECTION = new Set(['invalid_grant', 'subject_expired']);
+
 /** Refresh cycles per run before continuing as new, which keeps the history short. */
 const CYCLES_PER_RUN = 50;
 
@@ -64,11 +70,13 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
   setHandler(
     refreshUpdate,
     async (request: RefreshRequest) => {
-      // A caller that looked before the last refresh finished gets that refresh, not another one.
+      // A caller that looked before the last refresh finished gets that refresh, not another one,
+      // as long as what it produced still lives.
       if (
         request.seenExpiresAt &&
         refreshedTo &&
-        Date.parse(refreshedTo) > Date.parse(request.seenExpiresAt)
+        Date.parse(refreshedTo) > Date.parse(request.seenExpiresAt) &&
+        Date.parse(refreshedTo) > Date.now()
       ) {
         return status;
       }
@@ -128,6 +136,7 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
         connectionId: input.connectionId,
         providerName: input.providerName,
         workloadName: input.workloadName,
+        ...(input.userHash ? { userHash: input.userHash } : {}),
         grant: input.grant,
       });
       status.expiresAt = refreshed.expiresAt;
@@ -138,7 +147,7 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
       moveTo('ACTIVE');
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
-      if (cause instanceof ApplicationFailure && cause.type === 'invalid_grant') {
+      if (cause instanceof ApplicationFailure && ENDS_CONNECTION.has(cause.type ?? '')) {
         await forgetConnection({ connectionId: input.connectionId });
         moveTo('NEEDS_CONSENT');
         break;

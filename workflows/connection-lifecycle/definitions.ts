@@ -6,6 +6,8 @@ export interface ConnectionLifecycleInput {
   connectionId: string;
   workloadName: string;
   providerName: string;
+  /** The user's hash, for connections the lifecycle itself creates (on-behalf-of). */
+  userHash?: string;
   /** Refresh this long before the access token expires. */
   refreshSkewMs: number;
   /** For tokens whose answer had no `expires_in`. */
@@ -13,13 +15,30 @@ export interface ConnectionLifecycleInput {
   /** Refresh cycles done by earlier runs (continue-as-new keeps counting). */
   cycles?: number;
   /**
-   * How tokens are renewed: with the user's refresh token, or (M2M) a new client-credentials grant
-   * for the request the connection was made for.
+   * How tokens are renewed: with the user's refresh token, (M2M) a new client-credentials grant, or
+   * (on-behalf-of) a new exchange of the user's token kept in the vault, for the request the
+   * connection was made for.
    */
-  grant?:
-    | { kind: 'refresh_token' }
-    | { kind: 'client_credentials'; scopes: string[]; resources?: string[]; audiences?: string[] };
+  grant?: LifecycleGrant;
 }
+
+/** What a connection was made for: the scopes, resources and audiences of the token request. */
+export interface TokenRequestShape {
+  scopes: string[];
+  resources?: string[];
+  audiences?: string[];
+}
+
+export type LifecycleGrant =
+  | { kind: 'refresh_token' }
+  | ({ kind: 'client_credentials' } & TokenRequestShape)
+  | ({ kind: 'token_exchange' } & TokenRequestShape);
+
+const FLOW_OF_GRANT = {
+  refresh_token: 'CONNECTION',
+  client_credentials: 'M2M',
+  token_exchange: 'ON_BEHALF_OF_TOKEN_EXCHANGE',
+} as const;
 
 export type LifecycleState = 'ACTIVE' | 'REFRESHING' | 'NEEDS_CONSENT' | 'REVOKED';
 
@@ -61,7 +80,7 @@ export function lifecycleStartOptions(input: ConnectionLifecycleInput, taskQueue
     typedSearchAttributes: [
       { key: WORKLOAD_NAME, value: input.workloadName },
       { key: PROVIDER_NAME, value: input.providerName },
-      { key: FLOW, value: input.grant?.kind === 'client_credentials' ? 'M2M' : 'CONNECTION' },
+      { key: FLOW, value: FLOW_OF_GRANT[input.grant?.kind ?? 'refresh_token'] },
       { key: STATE, value: 'ACTIVE' },
     ],
   };

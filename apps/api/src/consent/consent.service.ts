@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { authorize } from '../../../../libs/auth/policy';
 import type { Principal } from '../../../../libs/auth/sigv4.verifier';
 import type { WatUser, WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
@@ -14,7 +14,6 @@ import {
 import type { Runtime } from '../../../../libs/runtime/runtime';
 import {
   AccessDeniedException,
-  InternalServerException,
   ResourceNotFoundException,
   ValidationException,
 } from '../../../../libs/wire/errors';
@@ -24,16 +23,12 @@ import {
   completeUpdate,
   workflowIdOf,
 } from '../../../../workflows/authorization-session/definitions';
-import { connectionLifecycleWorkflow } from '../../../../workflows/connection-lifecycle/connection-lifecycle.workflow';
-import {
-  lifecycleStartOptions,
-  lifecycleWorkflowId,
-  refreshUpdate,
-} from '../../../../workflows/connection-lifecycle/definitions';
+import { lifecycleWorkflowId, refreshUpdate } from '../../../../workflows/connection-lifecycle/definitions';
 import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../../../workflows/search-attributes';
 import { secretUnusable } from '../credential-providers/provider-secrets';
 import { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
 import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './consent.schemas';
+import { DelegatedTokens, lifeLeft } from './delegated-tokens';
 
 /**
  * OpenID Connect scopes ask for identity claims, not for what the access token reaches; servers
@@ -41,10 +36,6 @@ import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './consent.
  * covers a request.
  */
 const IDENTITY_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
-/** Milliseconds until a connection's access token expires; tokens without expiry never do. */
-const lifeLeft = (connection: { expiresAt?: Date }) =>
-  connection.expiresAt ? connection.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
-
 const covers = (granted: string[], requested: string[]) =>
   requested.every((scope) => IDENTITY_SCOPES.has(scope) || granted.includes(scope));
 
@@ -65,6 +56,7 @@ export class ConsentService {
   private readonly connections: ConnectionsRepository;
   private readonly providers: Oauth2ProvidersRepository;
   private readonly workloads: WorkloadIdentitiesRepository;
+  private readonly delegated: DelegatedTokens;
 
   /**
    * A stored token is served while it has more than this to live; then the lifecycle is asked to
@@ -78,6 +70,7 @@ export class ConsentService {
     this.connections = new ConnectionsRepository(runtime.db, runtime.envelope);
     this.providers = new Oauth2ProvidersRepository(runtime.db);
     this.workloads = new WorkloadIdentitiesRepository(runtime.db);
+    this.delegated = new DelegatedTokens(runtime, this.margin);
   }
 
   private callbackUrl(provider: Pick<Oauth2ProviderRecord, 'callbackId'>) {
@@ -85,21 +78,20 @@ export class ConsentService {
   }
 
   async token(wat: WorkloadAccessToken, input: GetResourceOauth2TokenInput): Promise<TokenAnswer> {
-    if (input.oauth2Flow === 'ON_BEHALF_OF_TOKEN_EXCHANGE') {
-      throw ValidationException.field('oauth2Flow', 'ON_BEHALF_OF_TOKEN_EXCHANGE is not supported yet');
-    }
-    if (input.oauth2Flow === 'M2M') return this.machineToken(wat, input);
+    const provider = await this.providers.find(input.resourceCredentialProviderName);
+    if (!provider)
+      throw new ResourceNotFoundException(
+        `OAuth2 credential provider ${input.resourceCredentialProviderName} does not exist`,
+      );
+    if (input.oauth2Flow === 'M2M') return this.delegated.machine(wat, input, provider);
+    if (input.oauth2Flow === 'ON_BEHALF_OF_TOKEN_EXCHANGE')
+      return this.delegated.onBehalfOf(wat, input, provider);
     if (!wat.user) {
       throw ValidationException.field(
         'workloadIdentityToken',
         'USER_FEDERATION needs a workload access token minted for a user',
       );
     }
-    const provider = await this.providers.find(input.resourceCredentialProviderName);
-    if (!provider)
-      throw new ResourceNotFoundException(
-        `OAuth2 credential provider ${input.resourceCredentialProviderName} does not exist`,
-      );
     const user = userHash(wat.user);
     const connection = connectionId(wat.workloadName, user, provider.name);
 
@@ -131,59 +123,6 @@ export class ConsentService {
     }
     const stored = await this.connections.read(connection);
     return stored && lifeLeft(stored.connection) > 0 ? stored.tokens.accessToken : undefined;
-  }
-
-  /**
-   * M2M: a client-credentials token per (provider, scopes, resources, audiences), kept in the vault
-   * and renewed by its own lifecycle; concurrent callers share one grant.
-   */
-  private async machineToken(
-    wat: WorkloadAccessToken,
-    input: GetResourceOauth2TokenInput,
-  ): Promise<TokenAnswer> {
-    const provider = await this.providers.find(input.resourceCredentialProviderName);
-    if (!provider)
-      throw new ResourceNotFoundException(
-        `OAuth2 credential provider ${input.resourceCredentialProviderName} does not exist`,
-      );
-    const request = {
-      scopes: [...input.scopes].sort(),
-      ...(input.resources ? { resources: [...input.resources].sort() } : {}),
-      ...(input.audiences ? { audiences: [...input.audiences].sort() } : {}),
-    };
-    const connection = connectionId('m2m', JSON.stringify(request), provider.name);
-    const stored = await this.connections.read(connection);
-    if (stored && lifeLeft(stored.connection) > this.margin)
-      return { accessToken: stored.tokens.accessToken };
-    const { lifecycle } = this.runtime.config;
-    try {
-      await this.runtime.temporal.workflow.executeUpdateWithStart(refreshUpdate, {
-        args: [
-          stored?.connection.expiresAt ? { seenExpiresAt: stored.connection.expiresAt.toISOString() } : {},
-        ],
-        startWorkflowOperation: new WithStartWorkflowOperation(connectionLifecycleWorkflow, {
-          ...lifecycleStartOptions(
-            {
-              connectionId: connection,
-              workloadName: wat.workloadName,
-              providerName: provider.name,
-              refreshSkewMs: lifecycle.refreshSkewMs,
-              assumedLifetimeMs: lifecycle.assumedLifetimeMs,
-              grant: { kind: 'client_credentials', ...request },
-            },
-            this.runtime.config.temporal.taskQueue,
-          ),
-          workflowIdConflictPolicy: 'USE_EXISTING',
-        }),
-      });
-    } catch {
-      // The vault decides below: a still-valid token is served, otherwise the failure is reported.
-    }
-    const renewed = await this.connections.read(connection);
-    if (renewed && lifeLeft(renewed.connection) > 0) return { accessToken: renewed.tokens.accessToken };
-    throw new InternalServerException(
-      `No token could be obtained from credential provider ${provider.name}; try again`,
-    );
   }
 
   private async poll(
