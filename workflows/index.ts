@@ -4,3 +4,4 @@
  */
 export { authorizationSessionWorkflow } from './authorization-session/authorization-session.workflow';
 export { connectionLifecycleWorkflow } from './connection-lifecycle/connection-lifecycle.workflow';
+export { secretWatchWorkflow } from './secret-watch/secret-watch.workflow';

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { AuditLog } from '../../libs/audit/audit-log';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
 import { SessionsRepository } from '../../libs/consent/sessions.repository';
 import type { OAuthClients, TokenSet } from '../../libs/oauth/oauth-client';
@@ -24,6 +25,7 @@ export interface ConsentDeps {
   startLifecycle: (input: ConnectionLifecycleInput) => Promise<void>;
   refreshSkewMs: number;
   assumedLifetimeMs: number;
+  audit: Pick<AuditLog, 'record'>;
   now?: () => Date;
 }
 
@@ -37,6 +39,7 @@ export function consentDeps(runtime: Runtime): ConsentDeps {
     publicUrl: runtime.config.http.publicUrl,
     refreshSkewMs: runtime.config.lifecycle.refreshSkewMs,
     assumedLifetimeMs: runtime.config.lifecycle.assumedLifetimeMs,
+    audit: runtime.audit,
     startLifecycle: async (input) => {
       // signalWithStart: a new connection gets its lifecycle; a re-consented one hears of its new tokens.
       await runtime.temporal.workflow.signalWithStart(connectionLifecycleWorkflow, {
@@ -110,9 +113,17 @@ export function createConsentActivities(deps: ConsentDeps) {
       failure?: string;
     }): Promise<void> {
       await deps.sessions.finish(input.sessionId, input.status, input.failure);
-      if (input.status !== 'COMPLETED') return;
       const session = await deps.sessions.find(input.sessionId);
       if (!session) return;
+      await deps.audit.record({
+        actor: 'mandate',
+        operation: 'Consent.Finish',
+        workloadName: session.workloadName,
+        resource: session.providerName,
+        userHash: session.userHash,
+        outcome: input.status === 'COMPLETED' ? 'Success' : (input.failure ?? 'FAILED'),
+      });
+      if (input.status !== 'COMPLETED') return;
       await deps.startLifecycle({
         connectionId: session.connectionId,
         workloadName: session.workloadName,

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { AuditLog, AuditEvent } from '../../libs/audit/audit-log';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
 import { ExchangeSubjectsRepository } from '../../libs/consent/exchange-subjects.repository';
 import type { OAuthClients } from '../../libs/oauth/oauth-client';
@@ -18,6 +19,7 @@ export interface LifecycleDeps {
   oauth: OAuthClients;
   /** Lifetime assumed for an access token whose answer had no `expires_in`. */
   assumedLifetimeMs: number;
+  audit: Pick<AuditLog, 'record'>;
   now?: () => Date;
 }
 
@@ -29,6 +31,7 @@ export function lifecycleDeps(runtime: Runtime): LifecycleDeps {
     secrets: runtime.secrets,
     oauth: runtime.oauth,
     assumedLifetimeMs: runtime.config.lifecycle.assumedLifetimeMs,
+    audit: runtime.audit,
   };
 }
 
@@ -74,13 +77,21 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       const refreshToken = stored?.tokens.refreshToken;
       const kind = grant?.kind ?? 'refresh_token';
       if (kind === 'refresh_token' && !refreshToken) throw new Error('The connection has no refresh token');
-      const subject = kind === 'token_exchange' ? await liveSubject(input.connectionId) : undefined;
+      const event = auditEvent('Lifecycle.Renew', input, stored?.connection.userHash ?? input.userHash, {
+        grant: kind,
+      });
       const tokens = await withClientSecretRetry(async (force) => {
+        const subject = kind === 'token_exchange' ? await liveSubject(input.connectionId) : '';
         const provider = await loadProviderClient(deps.providers, deps.secrets, input.providerName, force);
         if (force) deps.oauth.forget(provider.name);
         if (grant?.kind === 'client_credentials') return deps.oauth.clientCredentials(provider, grant);
-        if (grant?.kind === 'token_exchange') return exchange(provider, grant, subject ?? '');
+        if (grant?.kind === 'token_exchange') return exchange(provider, grant, subject);
         return deps.oauth.refresh(provider, refreshToken ?? '');
+      }).catch(async (err: unknown) => {
+        // Permanent failures are recorded once; transient ones are retried and recorded when they settle.
+        if (err instanceof ApplicationFailure && err.nonRetryable)
+          await deps.audit.record({ ...event, outcome: err.type ?? 'Failure' });
+        throw err;
       });
       const at = now();
       const expiresAt = new Date(
@@ -106,6 +117,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         },
         at,
       );
+      await deps.audit.record({ ...event, outcome: 'Success' });
       return { expiresAt: expiresAt.toISOString() };
     },
 
@@ -137,14 +149,44 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       }
       await deps.connections.delete(input.connectionId);
       await deps.subjects.delete(input.connectionId);
+      await deps.audit.record({
+        ...auditEvent('Lifecycle.Revoke', stored?.connection ?? input, stored?.connection.userHash, {
+          revokedAtProvider,
+        }),
+        outcome: 'Success',
+      });
       return { revokedAtProvider };
     },
 
-    async forgetConnection({ connectionId }: { connectionId: string }): Promise<void> {
-      await deps.connections.delete(connectionId);
-      await deps.subjects.delete(connectionId);
+    /** Drops a connection that can no longer be renewed: the next request for it starts over. */
+    async forgetConnection(input: { connectionId: string; reason?: string }): Promise<void> {
+      const stored = await deps.connections.read(input.connectionId);
+      await deps.connections.delete(input.connectionId);
+      await deps.subjects.delete(input.connectionId);
+      if (stored)
+        await deps.audit.record({
+          ...auditEvent('Lifecycle.Forget', stored.connection, stored.connection.userHash),
+          outcome: input.reason ?? 'Success',
+        });
     },
   };
+
+  /** The service's own work on a connection, as the audit log names it. */
+  function auditEvent(
+    operation: string,
+    on: { workloadName?: string; providerName: string },
+    user: string | undefined,
+    detail?: AuditEvent['detail'],
+  ): Omit<AuditEvent, 'outcome'> {
+    return {
+      actor: 'mandate',
+      operation,
+      ...(on.workloadName ? { workloadName: on.workloadName } : {}),
+      resource: on.providerName,
+      ...(user && user !== 'm2m' ? { userHash: user } : {}),
+      ...(detail ? { detail } : {}),
+    };
+  }
 
   /** The user token an on-behalf-of connection is exchanged from, while it is still valid. */
   async function liveSubject(connectionId: string): Promise<string> {

@@ -1,5 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { ResponseBodyError, type ProviderClient } from '../../libs/oauth/oauth-client';
+import {
+  ResponseBodyError,
+  WWWAuthenticateChallengeError,
+  type ProviderClient,
+} from '../../libs/oauth/oauth-client';
 import type { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
 import type { SecretStore } from '../../libs/secrets/secret-store';
 
@@ -35,7 +39,7 @@ export async function withClientSecretRetry<T>(call: (force: boolean) => Promise
   try {
     return await call(false);
   } catch (err) {
-    if (!(err instanceof ResponseBodyError && err.error === 'invalid_client')) throw classify(err);
+    if (oauthError(err)?.error !== 'invalid_client') throw classify(err);
     try {
       return await call(true);
     } catch (retryErr) {
@@ -44,9 +48,26 @@ export async function withClientSecretRetry<T>(call: (force: boolean) => Promise
   }
 }
 
+/**
+ * The OAuth error code and status of a token endpoint refusal: from the JSON body, or from the
+ * `WWW-Authenticate` challenge servers send with a 401 (RFC 6749 §5.2, client_secret_basic).
+ */
+function oauthError(err: unknown): { error: string; status: number } | undefined {
+  if (err instanceof ResponseBodyError) return { error: err.error, status: err.status };
+  if (err instanceof WWWAuthenticateChallengeError) {
+    const error = err.cause.map((challenge) => challenge.parameters.error).find(Boolean);
+    return { error: error ?? 'invalid_client', status: err.status };
+  }
+  return undefined;
+}
+
 function classify(err: unknown): unknown {
-  if (err instanceof ResponseBodyError && err.status < 500) {
-    return ApplicationFailure.nonRetryable(`The token endpoint refused the request: ${err.error}`, err.error);
+  const refused = oauthError(err);
+  if (refused && refused.status < 500) {
+    return ApplicationFailure.nonRetryable(
+      `The token endpoint refused the request: ${refused.error}`,
+      refused.error,
+    );
   }
   return err;
 }

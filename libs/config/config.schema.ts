@@ -39,6 +39,7 @@ export const environmentSchema = z.object({
   MANDATE_WAT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   MANDATE_WAT_KEY_ROTATION_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   MANDATE_SECRET_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  MANDATE_SECRET_WATCH_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   MANDATE_VAULT_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   MANDATE_SESSION_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(600),
   MANDATE_CODEC_TOKEN: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
@@ -112,7 +113,11 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
       allowPrivateNetworks: env.MANDATE_ALLOW_PRIVATE_NETWORK_URLS,
     },
     jwt: { clockToleranceSeconds: env.MANDATE_JWT_CLOCK_TOLERANCE_SECONDS },
-    secrets: { cacheTtlMs: env.MANDATE_SECRET_CACHE_TTL_SECONDS * 1000 },
+    secrets: {
+      cacheTtlMs: env.MANDATE_SECRET_CACHE_TTL_SECONDS * 1000,
+      /** How often external secrets are checked for a new version, and processes look at what was found. */
+      watchIntervalMs: env.MANDATE_SECRET_WATCH_INTERVAL_SECONDS * 1000,
+    },
     vault: { refreshMs: env.MANDATE_VAULT_REFRESH_SECONDS * 1000 },
     consent: { sessionTtlMs: env.MANDATE_SESSION_TTL_SECONDS * 1000 },
     lifecycle: {

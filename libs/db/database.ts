@@ -9,6 +9,8 @@ import * as credentialProviders from './migrations/0003-credential-providers';
 import * as consent from './migrations/0004-consent';
 import * as serverSecrets from './migrations/0005-server-secrets';
 import * as tokenExchange from './migrations/0006-token-exchange';
+import * as auditLog from './migrations/0007-audit-log';
+import * as secretVersions from './migrations/0008-secret-versions';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -26,6 +28,8 @@ const migrations: Record<string, Migration> = {
   '0004-consent': consent,
   '0005-server-secrets': serverSecrets,
   '0006-token-exchange': tokenExchange,
+  '0007-audit-log': auditLog,
+  '0008-secret-versions': secretVersions,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

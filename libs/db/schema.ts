@@ -113,6 +113,27 @@ export interface ExchangeSubjectsTable {
   updated_at: Timestamp;
 }
 
+export interface AuditEventsTable {
+  /** bigint: read back as a string. */
+  seq: ColumnType<string, number, never>;
+  at: Timestamp;
+  actor: string;
+  operation: string;
+  workload_name: string | null;
+  resource: string | null;
+  user_hash: string | null;
+  outcome: string;
+  detail: ColumnType<Record<string, unknown> | null, string | null, never>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface SecretVersionsTable {
+  arn: string;
+  version_id: string;
+  changed_at: Timestamp;
+}
+
 export interface ServerSecretsTable {
   name: string;
   secret_sealed: string;
@@ -131,4 +152,6 @@ export interface Database {
   connections: ConnectionsTable;
   server_secrets: ServerSecretsTable;
   exchange_subjects: ExchangeSubjectsTable;
+  audit_events: AuditEventsTable;
+  secret_versions: SecretVersionsTable;
 }

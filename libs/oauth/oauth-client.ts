@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import type { Oauth2ProviderConfig } from '../providers/provider-config';
 import { vendorSpec, type VendorQuirks } from '../providers/vendors';
@@ -45,7 +46,9 @@ export class OAuthClients {
   constructor(private readonly options: OAuthClientOptions) {}
 
   configuration(provider: ProviderClient): Promise<client.Configuration> {
-    const key = `${provider.name}@${provider.version}:${provider.clientSecret.length}`;
+    // The secret's digest is part of the key: a rotated secret (found by the watch) gets a fresh configuration.
+    const secretDigest = createHash('sha256').update(provider.clientSecret).digest('base64url').slice(0, 22);
+    const key = `${provider.name}@${provider.version}:${secretDigest}`;
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < (this.options.cacheTtlMs ?? 3_600_000)) return hit.configuration;
     const configuration = this.build(provider);
@@ -273,4 +276,4 @@ export const randomValues = {
   nonce: () => client.randomNonce(),
 };
 
-export { ResponseBodyError, AuthorizationResponseError } from 'openid-client';
+export { ResponseBodyError, AuthorizationResponseError, WWWAuthenticateChallengeError } from 'openid-client';

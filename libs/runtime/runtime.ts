@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
+import { AuditLog } from '../audit/audit-log';
 import { bootstrapAdmin } from '../auth/bootstrap-admin';
 import { JwtVerifier } from '../auth/jwt.verifier';
 import { WatKeyRing } from '../auth/wat-keys';
@@ -19,6 +20,7 @@ import { Envelope } from '../vault/envelope';
 import { rewrapSealedValues } from '../vault/rewrap';
 import { TokenVaultKeys } from '../vault/token-vault';
 import { SecretStore } from '../secrets/secret-store';
+import { SecretVersionsRepository } from '../secrets/secret-versions.repository';
 import { LocalKeyEncryptionKey } from '../vault/key-encryption-key';
 
 /** The shared resources of a Mandate process: the API and the worker are built on top of these. */
@@ -41,6 +43,8 @@ export interface Runtime {
   jwtVerifier: JwtVerifier;
   oauth: OAuthClients;
   workloadAccessTokens: WorkloadAccessTokens;
+  /** The append-only, hash-chained record of every operation and of the service's own token work. */
+  audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -111,6 +115,20 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const secretsManager = createSecretsManagerClient(config.aws);
   const payloadCodec = await loadPayloadCodec(db, envelope);
   const temporal = createTemporalClient(config.temporal, temporalAddress(config), payloadCodec);
+  const audit = new AuditLog(db, log.child({ component: 'audit' }));
+  const secrets = new SecretStore(secretsManager, {
+    region: config.aws.region,
+    cacheTtlMs: config.secrets.cacheTtlMs,
+  });
+  // Rotations found by any secret watch reach this process's cache within one interval.
+  const secretVersions = new SecretVersionsRepository(db);
+  const secretTimer = setInterval(() => {
+    secretVersions
+      .all()
+      .then((current) => secrets.invalidateStale(current))
+      .catch((err: unknown) => log.warn({ err }, 'secret versions could not be read'));
+  }, config.secrets.watchIntervalMs);
+  secretTimer.unref();
   return {
     config,
     log,
@@ -122,10 +140,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     payloadCodec,
     outboundFetch,
     vaultKeys,
-    secrets: new SecretStore(secretsManager, {
-      region: config.aws.region,
-      cacheTtlMs: config.secrets.cacheTtlMs,
-    }),
+    secrets,
     rewrapVault,
     oauth: new OAuthClients({
       fetch: outboundFetch,
@@ -139,8 +154,11 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       issuer: `mandate:${config.deployment.partition}:${config.deployment.region}:${config.deployment.accountId}`,
       ttlSeconds: config.wat.ttlSeconds,
     }),
+    audit,
     async close() {
       clearInterval(vaultTimer);
+      clearInterval(secretTimer);
+      await audit.flush();
       watKeys.stop();
       kms.destroy();
       await temporal.connection.close();

@@ -1,6 +1,7 @@
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
   type SecretsManagerClient,
@@ -139,6 +140,33 @@ export class SecretStore {
 
   invalidate(arn: string): void {
     this.cache.delete(arn);
+  }
+
+  /** Drops every cached value whose version is not the one now known to be current. */
+  invalidateStale(current: { arn: string; versionId: string }[]): number {
+    let dropped = 0;
+    for (const { arn, versionId } of current) {
+      const cached = this.cache.get(arn);
+      if (cached && cached.versionId !== versionId) {
+        this.cache.delete(arn);
+        dropped += 1;
+      }
+    }
+    return dropped;
+  }
+
+  /** The id of the secret's AWSCURRENT version, from its metadata: the value is not read. */
+  async currentVersion(arn: string): Promise<string> {
+    try {
+      const described = await this.client.send(new DescribeSecretCommand({ SecretId: arn }));
+      const current = Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) =>
+        stages.includes('AWSCURRENT'),
+      );
+      if (!current) throw new SecretError('not_found', 'has no AWSCURRENT version');
+      return current[0];
+    } catch (err) {
+      throw classify(err);
+    }
   }
 
   private async fetch(arn: string): Promise<CacheEntry> {

@@ -21,6 +21,8 @@ export interface TestIdp {
    * denies); answers where the IdP finally redirects the browser.
    */
   authorize(authorizationUrl: string, userId: string, options?: { deny?: boolean }): Promise<URL>;
+  /** Gives the client a new secret, as an operator rotating it at the IdP would; the old one stops working. */
+  rotateClientSecret(): Promise<string>;
   /** Redeems a refresh token at the token endpoint as the client, outside Mandate (to spend it, or to probe it). */
   redeemRefreshToken(refreshToken: string): Promise<Response>;
   /** Every on-behalf-of exchange the token endpoint granted: the grant, the user, the actor. */
@@ -70,7 +72,7 @@ export async function startTestIdp(
   const privateJwk = { ...(await exportJWK(privateKey)), kid: 'idp-key-1', alg: 'RS256', use: 'sig' };
   const publicJwk = { ...(await exportJWK(publicKey)), kid: 'idp-key-1', alg: 'RS256', use: 'sig' };
   const clientId = 'agent-app';
-  const clientSecret = randomBytes(16).toString('hex');
+  let clientSecret = randomBytes(16).toString('hex');
   const redirectUri = `${issuer}/app/callback`;
 
   const configuration: Configuration = {
@@ -213,7 +215,11 @@ export async function startTestIdp(
     ['resource', 'audience'],
   );
   provider.registerGrantType(JWT_BEARER, onBehalfOf(JWT_BEARER), ['assertion', ...exchangeParameters]);
-  provider.on('grant.error', countGrant('error'));
+  provider.on('grant.error', (ctx: Parameters<ReturnType<typeof countGrant>>[0], err: { error?: string }) => {
+    countGrant('error')(ctx);
+    // By OAuth error code too, e.g. `error:invalid_client` after a client secret rotation.
+    grants.set(`error:${err.error}`, (grants.get(`error:${err.error}`) ?? 0) + 1);
+  });
   const server: Server = await new Promise((resolve) => {
     const s = provider.listen(port, '127.0.0.1', () => resolve(s));
   });
@@ -302,12 +308,21 @@ export async function startTestIdp(
     issuer,
     discoveryUrl: `${issuer}/.well-known/openid-configuration`,
     clientId,
-    clientSecret,
+    get clientSecret() {
+      return clientSecret;
+    },
     redirectUri,
     requests,
     grants,
     login,
     authorize: (url, userId, opts) => browse(url, userId, opts?.deny ?? false),
+    async rotateClientSecret() {
+      const client = await provider.Client.find(clientId);
+      if (!client) throw new Error('the test client is gone');
+      clientSecret = randomBytes(16).toString('hex');
+      (client as { clientSecret?: string }).clientSecret = clientSecret;
+      return clientSecret;
+    },
     redeemRefreshToken: (refreshToken) =>
       fetch(new URL('/token', issuer), {
         method: 'POST',

@@ -148,7 +148,7 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
       if (cause instanceof ApplicationFailure && ENDS_CONNECTION.has(cause.type ?? '')) {
-        await forgetConnection({ connectionId: input.connectionId });
+        await forgetConnection({ connectionId: input.connectionId, reason: cause.type ?? 'invalid_grant' });
         moveTo('NEEDS_CONSENT');
         break;
       }

@@ -4,6 +4,7 @@ import { SigV4Verifier } from '../../../libs/auth/sigv4.verifier';
 import type { Runtime } from '../../../libs/runtime/runtime';
 import { SIGV4_VERIFIER, SigV4Guard } from './auth/sigv4.guard';
 import { HealthController } from './health/health.controller';
+import { AuditModule } from './audit/audit.module';
 import { ApiKeyProvidersModule } from './api-key-providers/api-key-providers.module';
 import { CodecModule } from './codec/codec.module';
 import { ConnectionsModule } from './connections/connections.module';
@@ -47,6 +48,7 @@ export class ApiModule {
         ConsentModule,
         CodecModule,
         ConnectionsModule,
+        AuditModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { NestPinoLogger } from '../../../libs/logging/logger';
 import type { Runtime } from '../../../libs/runtime/runtime';
 import { ApiModule } from './api.module';
+import { registerAuditHook } from './audit/audit-hook';
 import { BODY_LIMIT_BYTES, registerJsonBody } from './wire/json-body';
 
 /**
@@ -28,6 +29,7 @@ export async function createApi(runtime: Runtime): Promise<NestFastifyApplicatio
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('date', new Date().toUTCString()).header('x-amzn-requestid', request.id);
   });
+  registerAuditHook(fastify, runtime.audit);
 
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register(runtime), adapter, {
     logger: new NestPinoLogger(runtime.log.child({ component: 'nest' })),

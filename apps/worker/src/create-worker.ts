@@ -1,6 +1,10 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { consentDeps, createConsentActivities } from '../../../activities/consent/consent.activities';
 import { createLifecycleActivities, lifecycleDeps } from '../../../activities/lifecycle/lifecycle.activities';
+import {
+  createSecretWatchActivities,
+  secretWatchDeps,
+} from '../../../activities/secret-watch/secret-watch.activities';
 import type { Runtime } from '../../../libs/runtime/runtime';
 
 /**
@@ -17,6 +21,7 @@ export async function createWorker(runtime: Runtime, connection: NativeConnectio
     activities: {
       ...createConsentActivities(consentDeps(runtime)),
       ...createLifecycleActivities(lifecycleDeps(runtime)),
+      ...createSecretWatchActivities(secretWatchDeps(runtime)),
     },
   });
 }

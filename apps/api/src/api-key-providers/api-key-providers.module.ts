@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { Runtime } from '../../../../libs/runtime/runtime';
 import { ProviderSecrets } from '../credential-providers/provider-secrets';
+import { secretWatchStarter } from '../credential-providers/secret-watch';
 import { RUNTIME } from '../tokens';
 import { ApiKeyProvidersController } from './api-key-providers.controller';
 import { ApiKeyProvidersRepository } from './api-key-providers.repository';
@@ -15,7 +16,7 @@ import { ApiKeyProvidersService } from './api-key-providers.service';
       useFactory: (runtime: Runtime) =>
         new ApiKeyProvidersService(
           new ApiKeyProvidersRepository(runtime.db),
-          new ProviderSecrets(runtime.secrets),
+          new ProviderSecrets(runtime.secrets, secretWatchStarter(runtime)),
           runtime.config.deployment,
         ),
     },

@@ -42,6 +42,7 @@ export class ApiKeyProvidersService {
       await this.secrets.release(stored);
       throw conflict(input.name);
     }
+    await this.secrets.adopted(record.secret);
     return this.summary(record);
   }
 
@@ -79,6 +80,7 @@ export class ApiKeyProvidersService {
       throw notFound(input.name);
     }
     if (retire) await this.secrets.release(retire);
+    await this.secrets.adopted(updated.secret);
     return this.describe(updated);
   }
 

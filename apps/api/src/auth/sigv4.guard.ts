@@ -16,6 +16,10 @@ declare module 'fastify' {
     principal?: Principal;
     /** The verified workload access token of operations that take one. */
     wat?: WorkloadAccessToken;
+    /** The operation the request asked for, known before authentication (for the audit log). */
+    operation?: string;
+    /** The workload identity the request acts on, where known (for the audit log). */
+    workloadName?: string;
   }
 }
 
@@ -43,6 +47,7 @@ export class SigV4Guard implements CanActivate {
     if (!operation) throw new InternalServerException('Handler has no access rule');
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    request.operation = operation.name;
     const [path = '/', query = ''] = request.url.split('?', 2);
     const principal = await this.verifier.verify({
       method: request.method,
@@ -58,9 +63,11 @@ export class SigV4Guard implements CanActivate {
         throw ValidationException.field(operation.watField, 'is required and must be a string');
       }
       request.wat = await this.wats.verify(token);
+      request.workloadName = request.wat.workloadName;
       authorize(principal, operation.name, request.wat.workloadName);
     } else {
       const workload = operation.workload?.(parts);
+      if (typeof workload === 'string') request.workloadName = workload;
       authorize(principal, operation.name, typeof workload === 'string' ? workload : undefined);
     }
     request.principal = principal;

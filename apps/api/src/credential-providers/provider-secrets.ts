@@ -87,7 +87,16 @@ export function secretUnusable(err: unknown, provider: string): never {
  * checked at create and never touched.
  */
 export class ProviderSecrets {
-  constructor(private readonly store: SecretStore) {}
+  constructor(
+    private readonly store: SecretStore,
+    /** Starts the rotation watch of an external secret (once per secret, however many providers use it). */
+    private readonly watchExternal: (arn: string) => Promise<void> = () => Promise.resolve(),
+  ) {}
+
+  /** Called once a provider is stored with this secret: external secrets get their rotation watch. */
+  async adopted(secret: StoredSecret): Promise<void> {
+    if (secret.source === 'EXTERNAL') await this.watchExternal(secret.ref.arn);
+  }
 
   async create(
     kind: 'apikey' | 'oauth2',

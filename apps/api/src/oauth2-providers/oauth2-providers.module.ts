@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { Runtime } from '../../../../libs/runtime/runtime';
 import { ProviderSecrets } from '../credential-providers/provider-secrets';
+import { secretWatchStarter } from '../credential-providers/secret-watch';
 import { RUNTIME } from '../tokens';
 import { Oauth2ProvidersController } from './oauth2-providers.controller';
 import { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
@@ -15,7 +16,7 @@ import { Oauth2ProvidersService } from './oauth2-providers.service';
       useFactory: (runtime: Runtime) =>
         new Oauth2ProvidersService(
           new Oauth2ProvidersRepository(runtime.db),
-          new ProviderSecrets(runtime.secrets),
+          new ProviderSecrets(runtime.secrets, secretWatchStarter(runtime)),
           runtime.config.deployment,
           { publicUrl: runtime.config.http.publicUrl, outbound: runtime.config.outbound },
         ),

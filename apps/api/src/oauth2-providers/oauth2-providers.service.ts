@@ -55,6 +55,7 @@ export class Oauth2ProvidersService {
       await this.secrets.release(stored);
       throw conflict(input.name);
     }
+    await this.secrets.adopted(record.secret);
     return this.describe(record);
   }
 
@@ -99,6 +100,7 @@ export class Oauth2ProvidersService {
       throw notFound(input.name);
     }
     if (replaced.retire) await this.secrets.release(replaced.retire);
+    await this.secrets.adopted(updated.secret);
     return this.describe(updated);
   }
 

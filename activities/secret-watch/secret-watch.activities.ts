@@ -1,0 +1,49 @@
+import type { AuditLog } from '../../libs/audit/audit-log';
+import type { Runtime } from '../../libs/runtime/runtime';
+import type { SecretStore } from '../../libs/secrets/secret-store';
+import { SecretVersionsRepository } from '../../libs/secrets/secret-versions.repository';
+
+export interface SecretWatchDeps {
+  secrets: Pick<SecretStore, 'currentVersion' | 'invalidate'>;
+  versions: SecretVersionsRepository;
+  audit: Pick<AuditLog, 'record'>;
+  now?: () => Date;
+}
+
+export function secretWatchDeps(runtime: Runtime): SecretWatchDeps {
+  return {
+    secrets: runtime.secrets,
+    versions: new SecretVersionsRepository(runtime.db),
+    audit: runtime.audit,
+  };
+}
+
+/** The I/O of secret watches: secret metadata (never a value), the shared version table, the audit log. */
+export function createSecretWatchActivities(deps: SecretWatchDeps) {
+  const now = deps.now ?? (() => new Date());
+  return {
+    /**
+     * Looks at the secret's AWSCURRENT version; a new one is recorded for every process to drop its
+     * cached value, and written to the audit log.
+     */
+    async checkSecretVersion({ arn }: { arn: string }): Promise<{ watched: boolean; rotated: boolean }> {
+      if (!(await deps.versions.stillReferenced(arn))) {
+        await deps.versions.forget(arn);
+        return { watched: false, rotated: false };
+      }
+      const versionId = await deps.secrets.currentVersion(arn);
+      const { changedFrom } = await deps.versions.record(arn, versionId, now());
+      if (changedFrom === undefined) return { watched: true, rotated: false };
+      deps.secrets.invalidate(arn);
+      await deps.audit.record({
+        actor: 'mandate',
+        operation: 'SecretWatch.Rotated',
+        resource: arn,
+        outcome: 'Success',
+      });
+      return { watched: true, rotated: true };
+    },
+  };
+}
+
+export type SecretWatchActivities = ReturnType<typeof createSecretWatchActivities>;

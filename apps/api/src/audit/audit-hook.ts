@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuditLog } from '../../../../libs/audit/audit-log';
+import { userHash } from '../../../../libs/consent/user-key';
+
+/** Body fields that name what an operation acts on, most specific first: names, never secret values. */
+const RESOURCE_FIELDS = ['resourceCredentialProviderName', 'resourceArn', 'name'] as const;
+
+function resourceOf(request: FastifyRequest): string | undefined {
+  for (const source of [request.body, request.params]) {
+    if (!source || typeof source !== 'object') continue;
+    for (const field of RESOURCE_FIELDS) {
+      const value = (source as Record<string, unknown>)[field];
+      if (typeof value === 'string' && value.length <= 2048) return value;
+    }
+  }
+  return undefined;
+}
+
+/** Who called: the verified principal, else the access key id a refused signature claimed, else nobody. */
+function actorOf(request: FastifyRequest): string {
+  if (request.principal) return `principal:${request.principal.name}`;
+  const authorization = request.headers.authorization;
+  const claimed = /Credential=([A-Z0-9]{16,128})\//.exec(
+    typeof authorization === 'string' ? authorization : '',
+  );
+  return claimed?.[1] ? `unverified:${claimed[1]}` : 'anonymous';
+}
+
+/**
+ * Writes one audit event per operation call once its answer is sent, refused calls included (the
+ * guard names the operation before it authenticates). Off the request path: events are batched.
+ */
+export function registerAuditHook(fastify: FastifyInstance, audit: AuditLog): void {
+  fastify.addHook('onResponse', async (request, reply) => {
+    if (!request.operation) return;
+    const errorType = reply.getHeader('x-amzn-errortype');
+    const resource = resourceOf(request);
+    void audit.record({
+      actor: actorOf(request),
+      operation: request.operation,
+      ...(request.workloadName ? { workloadName: request.workloadName } : {}),
+      ...(resource ? { resource } : {}),
+      ...(request.wat?.user ? { userHash: userHash(request.wat.user) } : {}),
+      outcome:
+        reply.statusCode < 400
+          ? 'Success'
+          : typeof errorType === 'string'
+            ? errorType
+            : `HTTP ${reply.statusCode}`,
+      detail: { status: reply.statusCode },
+    });
+  });
+}

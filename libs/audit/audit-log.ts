@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { VaultDb } from '../db/database';
+import type { Logger } from '../logging/logger';
+
+/** One thing that happened: who did what to which resource, and how it ended. Never a secret. */
+export interface AuditEvent {
+  /** `principal:<name>`, `unverified:<access key id>`, `anonymous`, or `mandate` for the service's own work. */
+  actor: string;
+  operation: string;
+  workloadName?: string;
+  /** The credential provider, workload identity or ARN the event concerns. */
+  resource?: string;
+  /** The user as a hash (libs/consent/user-key), never an e-mail or a subject. */
+  userHash?: string;
+  /** `Success`, or the error's name (`AccessDeniedException`, `invalid_grant`, ...). */
+  outcome: string;
+  /** Labels and counts only. */
+  detail?: Record<string, string | number | boolean>;
+}
+
+export interface StoredAuditEvent extends AuditEvent {
+  seq: number;
+  at: string;
+  prevHash: string;
+  hash: string;
+}
+
+const GENESIS = '0'.repeat(64);
+/** Serialises appends across every process writing to the database (any 64-bit constant, this one spells "audit"). */
+export const AUDIT_APPEND_LOCK = 0x6175646974;
+
+/** JSON with object keys sorted, so a value hashes the same after a round trip through jsonb. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function eventHash(prevHash: string, event: Omit<StoredAuditEvent, 'hash' | 'prevHash'>): string {
+  const body = canonical([
+    event.seq,
+    event.at,
+    event.actor,
+    event.operation,
+    event.workloadName ?? null,
+    event.resource ?? null,
+    event.userHash ?? null,
+    event.outcome,
+    event.detail ?? null,
+  ]);
+  return createHash('sha256').update(`${prevHash}\n${body}`).digest('hex');
+}
+
+/**
+ * The append-only, hash-chained audit log. Events are queued and written in batches (one
+ * transaction, under a database-wide lock, so replicas and workers extend one chain), which keeps the
+ * cost off the request path; `record` resolves once its event is committed.
+ *
+ * @example
+ * await audit.record({ actor: 'principal:admin', operation: 'CreateWorkloadIdentity', resource: 'crm-agent', outcome: 'Success' });
+ */
+export class AuditLog {
+  private queue: { event: AuditEvent; at: Date; done: () => void }[] = [];
+  private writing: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: VaultDb,
+    private readonly log: Logger,
+  ) {}
+
+  record(event: AuditEvent): Promise<void> {
+    return new Promise((done) => {
+      this.queue.push({ event, at: new Date(), done });
+      this.writing ??= this.drain();
+    });
+  }
+
+  /** Resolves when everything recorded so far is committed. */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    // Let the requests of this tick join the batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.append(batch);
+      } catch (err) {
+        // The service keeps serving; the failure is loud in the log, with event names only.
+        this.log.error(
+          { err, operations: batch.map((b) => b.event.operation) },
+          'audit events could not be written',
+        );
+      }
+      for (const item of batch) item.done();
+    }
+    this.writing = undefined;
+  }
+
+  private async append(batch: { event: AuditEvent; at: Date }[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${AUDIT_APPEND_LOCK})`.execute(trx);
+      const last = await trx
+        .selectFrom('audit_events')
+        .select(['seq', 'hash'])
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      let seq = last ? Number(last.seq) : 0;
+      let prevHash = last?.hash ?? GENESIS;
+      const rows = batch.map(({ event, at }) => {
+        seq += 1;
+        const stored = { ...event, seq, at: at.toISOString() };
+        const hash = eventHash(prevHash, stored);
+        const row = {
+          seq,
+          at,
+          actor: event.actor,
+          operation: event.operation,
+          workload_name: event.workloadName ?? null,
+          resource: event.resource ?? null,
+          user_hash: event.userHash ?? null,
+          outcome: event.outcome,
+          detail: event.detail ? JSON.stringify(event.detail) : null,
+          prev_hash: prevHash,
+          hash,
+        };
+        prevHash = hash;
+        return row;
+      });
+      await trx.insertInto('audit_events').values(rows).execute();
+    });
+  }
+}
+
+type Row = {
+  seq: string;
+  at: Date;
+  actor: string;
+  operation: string;
+  workload_name: string | null;
+  resource: string | null;
+  user_hash: string | null;
+  outcome: string;
+  detail: Record<string, unknown> | null;
+  prev_hash: string;
+  hash: string;
+};
+
+const toEvent = (row: Row): StoredAuditEvent => ({
+  seq: Number(row.seq),
+  at: new Date(row.at).toISOString(),
+  actor: row.actor,
+  operation: row.operation,
+  ...(row.workload_name !== null ? { workloadName: row.workload_name } : {}),
+  ...(row.resource !== null ? { resource: row.resource } : {}),
+  ...(row.user_hash !== null ? { userHash: row.user_hash } : {}),
+  outcome: row.outcome,
+  ...(row.detail !== null ? { detail: row.detail as AuditEvent['detail'] } : {}),
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});
+
+/** Events after `afterSeq`, oldest first. */
+export async function listAuditEvents(
+  db: VaultDb,
+  options: { afterSeq?: number; limit: number },
+): Promise<StoredAuditEvent[]> {
+  const rows = await db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('seq', '>', String(options.afterSeq ?? 0) as never)
+    .orderBy('seq')
+    .limit(options.limit)
+    .execute();
+  return rows.map(toEvent);
+}
+
+/**
+ * Walks the whole chain: every event must hash to its stored hash and name its predecessor's.
+ * @returns the number of events checked and the first sequence number where the chain breaks
+ */
+export async function verifyAuditChain(
+  db: VaultDb,
+  pageSize = 1000,
+): Promise<{ events: number; intact: boolean; brokenAtSeq?: number }> {
+  let prevHash = GENESIS;
+  let expectedSeq = 1;
+  let events = 0;
+  for (;;) {
+    const page = await listAuditEvents(db, { afterSeq: expectedSeq - 1, limit: pageSize });
+    for (const event of page) {
+      const { hash, prevHash: storedPrev, ...rest } = event;
+      if (event.seq !== expectedSeq || storedPrev !== prevHash || eventHash(prevHash, rest) !== hash)
+        return { events, intact: false, brokenAtSeq: event.seq };
+      prevHash = hash;
+      expectedSeq += 1;
+      events += 1;
+    }
+    if (page.length < pageSize) return { events, intact: true };
+  }
+}
