@@ -102,8 +102,11 @@ describe('secret watch: a rotated external secret reaches every cache before its
     assert.ok(events.some((e) => e.operation === 'SecretWatch.Rotated' && e.resource === arn));
 
     await test.control().send(new DeleteApiKeyCredentialProviderCommand({ name: 'tool' }));
-    const ended = await Promise.race([handle.result(), sleep(10_000).then(() => undefined)]);
-    assert.ok(ended, 'the watch ended once no provider used the secret');
+    const ended: unknown = await Promise.race([
+      handle.result().then(() => true),
+      sleep(10_000).then(() => false),
+    ]);
+    assert.equal(ended, true, 'the watch ended once no provider used the secret');
   });
 
   it('rotates an OAuth client secret in the middle of traffic: every request succeeds, at most one retry each', async () => {
