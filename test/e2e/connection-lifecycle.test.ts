@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  CompleteResourceTokenAuthCommand,
   GetResourceOauth2TokenCommand,
   GetWorkloadAccessTokenCommand,
-  GetWorkloadAccessTokenForUserIdCommand,
   type BedrockAgentCoreClient,
 } from '@aws-sdk/client-bedrock-agentcore';
-import {
-  CreateOauth2CredentialProviderCommand,
-  CreateWorkloadIdentityCommand,
-  UpdateOauth2CredentialProviderCommand,
-} from '@aws-sdk/client-bedrock-agentcore-control';
 import { decodeJwt } from 'jose';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
-import { connectionId, userHash } from '../../libs/consent/user-key';
-import { freePort } from '../../libs/local-stack/ports';
 import { lifecycleStatusQuery } from '../../workflows/connection-lifecycle/definitions';
-import { startTestIdp, type TestIdp } from '../helpers/oidc-idp';
+import { askToken, consentAs, registerAgentAndIdp } from '../helpers/consent-flow';
+import type { TestIdp } from '../helpers/oidc-idp';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
-
-const RETURN_URL = 'https://app.example.com/oauth/return';
 
 describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant', () => {
   let test: TestStack;
@@ -28,73 +18,16 @@ describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant'
   let data: BedrockAgentCoreClient;
   let connections: ConnectionsRepository;
 
-  const watFor = async (userId: string) =>
-    (await data.send(new GetWorkloadAccessTokenForUserIdCommand({ workloadName: 'agent', userId })))
-      .workloadAccessToken!;
   const ask = (wat: string, scopes: string[], extra: Record<string, unknown> = {}) =>
-    data.send(
-      new GetResourceOauth2TokenCommand({
-        workloadIdentityToken: wat,
-        resourceCredentialProviderName: 'idp',
-        scopes,
-        oauth2Flow: 'USER_FEDERATION',
-        resourceOauth2ReturnUrl: RETURN_URL,
-        ...extra,
-      }),
-    );
-  /** A full consent with offline access, so the connection holds a refresh token. */
-  const connect = async (userId: string, scopes: string[]) => {
-    const wat = await watFor(userId);
-    const started = await ask(wat, [...scopes, 'offline_access'], {
-      customParameters: { prompt: 'consent' },
-    });
-    const callback = await idp.authorize(started.authorizationUrl!, userId);
-    await fetch(callback, { redirect: 'manual' });
-    await data.send(
-      new CompleteResourceTokenAuthCommand({ sessionUri: started.sessionUri, userIdentifier: { userId } }),
-    );
-    const token = (await ask(wat, scopes, { sessionUri: started.sessionUri })).accessToken!;
-    return { wat, token, id: connectionId('agent', userHash({ kind: 'userId', userId }), 'idp') };
-  };
+    askToken(test, wat, scopes, extra);
+  const connect = (userId: string, scopes: string[]) => consentAs(test, idp, userId, scopes);
   const refreshes = (user: string) => idp.grants.get(`refresh_token:success:${user}`) ?? 0;
 
   before(async () => {
-    const idpPort = await freePort();
     test = await startTestStack(
       await testStackEnv({ MANDATE_ALLOW_PRIVATE_NETWORK_URLS: 'true', MANDATE_REFRESH_SKEW_SECONDS: '4' }),
     );
-    const control = test.control();
-    await control.send(
-      new CreateWorkloadIdentityCommand({ name: 'agent', allowedResourceOauth2ReturnUrls: [RETURN_URL] }),
-    );
-    const discoveryUrl = `http://127.0.0.1:${idpPort}/.well-known/openid-configuration`;
-    const provider = await control.send(
-      new CreateOauth2CredentialProviderCommand({
-        name: 'idp',
-        credentialProviderVendor: 'CustomOauth2',
-        oauth2ProviderConfigInput: {
-          customOauth2ProviderConfig: { oauthDiscovery: { discoveryUrl }, clientId: 'x', clientSecret: 'x' },
-        },
-      }),
-    );
-    idp = await startTestIdp({
-      port: idpPort,
-      redirectUris: [provider.callbackUrl!],
-      accessTokenTtlSeconds: 8,
-    });
-    await control.send(
-      new UpdateOauth2CredentialProviderCommand({
-        name: 'idp',
-        credentialProviderVendor: 'CustomOauth2',
-        oauth2ProviderConfigInput: {
-          customOauth2ProviderConfig: {
-            oauthDiscovery: { discoveryUrl },
-            clientId: idp.clientId,
-            clientSecret: idp.clientSecret,
-          },
-        },
-      }),
-    );
+    idp = await registerAgentAndIdp(test, { accessTokenTtlSeconds: 8 });
     data = test.data();
     connections = new ConnectionsRepository(test.stack.runtime.db, test.stack.runtime.envelope);
   });

@@ -21,6 +21,16 @@ export interface TestIdp {
    * denies); answers where the IdP finally redirects the browser.
    */
   authorize(authorizationUrl: string, userId: string, options?: { deny?: boolean }): Promise<URL>;
+  /** Stops answering (connections refused) until `resume`; grants and tokens are kept. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /**
+   * Holds every token request for `ms` before handling it; a request whose caller hung up meanwhile
+   * is dropped unprocessed (as when a client dies before its request reaches the server). 0 stops.
+   */
+  holdTokenRequests(ms: number): void;
+  /** Token requests that arrived while holding. */
+  heldTokenRequests: () => number;
   /** Gives the client a new secret, as an operator rotating it at the IdP would; the old one stops working. */
   rotateClientSecret(): Promise<string>;
   /** Redeems a refresh token at the token endpoint as the client, outside Mandate (to spend it, or to probe it). */
@@ -142,8 +152,15 @@ export async function startTestIdp(
   };
   const provider = new Provider(issuer, configuration);
   const requests = new Map<string, number>();
+  let holdMs = 0;
+  let held = 0;
   provider.use(async (ctx, next) => {
     requests.set(ctx.path, (requests.get(ctx.path) ?? 0) + 1);
+    if (holdMs > 0 && ctx.path === '/token') {
+      held += 1;
+      await new Promise((resolve) => setTimeout(resolve, holdMs));
+      if (ctx.req.socket.destroyed) return;
+    }
     await next();
   });
   const grants = new Map<string, number>();
@@ -220,9 +237,16 @@ export async function startTestIdp(
     // By OAuth error code too, e.g. `error:invalid_client` after a client secret rotation.
     grants.set(`error:${err.error}`, (grants.get(`error:${err.error}`) ?? 0) + 1);
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = provider.listen(port, '127.0.0.1', () => resolve(s));
-  });
+  const listen = (): Promise<Server> =>
+    new Promise((resolve) => {
+      const s = provider.listen(port, '127.0.0.1', () => resolve(s));
+    });
+  let server = await listen();
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
 
   /** A browser with a cookie jar: follows the IdP's redirects, logs in, consents; stops when it leaves the IdP. */
   async function browse(startUrl: string, userId: string, deny = false): Promise<URL> {
@@ -336,6 +360,14 @@ export async function startTestIdp(
     exchanges,
     sign: (payload, header = {}) =>
       new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'idp-key-1', ...header }).sign(privateKey),
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    pause: close,
+    async resume() {
+      server = await listen();
+    },
+    holdTokenRequests(ms) {
+      holdMs = ms;
+    },
+    heldTokenRequests: () => held,
+    stop: close,
   };
 }

@@ -48,9 +48,12 @@ export async function testStackEnv(overrides: Record<string, string> = {}): Prom
  * The whole local stack as `npm start` runs it (Temporal dev server, local Secrets Manager and KMS,
  * API and worker), on a data folder of its own.
  */
-export async function startTestStack(env: Record<string, string>): Promise<TestStack> {
+export async function startTestStack(
+  env: Record<string, string>,
+  options: { worker?: boolean } = {},
+): Promise<TestStack> {
   const config = loadConfigWith(env);
-  const stack = await startLocalStack(config, createLogger(config.logLevel));
+  const stack = await startLocalStack(config, createLogger(config.logLevel), options);
   const adminCredentials = () => {
     const credentials = readCredentialsFile(config.auth.adminCredentialsFile);
     if (!credentials) throw new Error('admin credentials file is missing');

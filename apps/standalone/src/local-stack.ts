@@ -31,7 +31,12 @@ export interface LocalStack {
  * unless the configuration points at real ones, then the API and the worker on one runtime.
  * Used by `npm start` and by the tests that need the whole stack.
  */
-export async function startLocalStack(config: Config, log: Logger): Promise<LocalStack> {
+export async function startLocalStack(
+  config: Config,
+  log: Logger,
+  /** `worker: false` leaves the task queue to workers in other processes (fault tests). */
+  options: { worker?: boolean } = {},
+): Promise<LocalStack> {
   await assertPortFree(config.http.port, 'Mandate API', 'MANDATE_PORT');
   const started: { temporal?: TemporalDevServer; aws?: LocalAws } = {};
   let runtime: Runtime | undefined;
@@ -74,9 +79,11 @@ export async function startLocalStack(config: Config, log: Logger): Promise<Loca
 
     runtime = await openRuntime(effective, log);
     await ensureAdmin(runtime);
-    connection = await connectWorker(effective.temporal, temporalAddress(effective), log);
-    worker = await createWorker(runtime, connection);
-    workerDone = worker.run();
+    if (options.worker !== false) {
+      connection = await connectWorker(effective.temporal, temporalAddress(effective), log);
+      worker = await createWorker(runtime, connection);
+      workerDone = worker.run();
+    }
     app = await createApi(runtime);
     await app.listen({ host: effective.http.host, port: effective.http.port });
 

@@ -28,7 +28,7 @@ import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../../../workflows
 import { secretUnusable } from '../credential-providers/provider-secrets';
 import { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
 import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './consent.schemas';
-import { DelegatedTokens, lifeLeft } from './delegated-tokens';
+import { awaitRenewal, DelegatedTokens, lifeLeft } from './delegated-tokens';
 
 /**
  * OpenID Connect scopes ask for identity claims, not for what the access token reaches; servers
@@ -114,13 +114,13 @@ export class ConsentService {
    * from the vault. Undefined when the connection needs consent again or has no usable token left.
    */
   private async renew(connection: string, seen: Date | undefined): Promise<string | undefined> {
-    try {
-      await this.runtime.temporal.workflow
+    // No lifecycle, a lifecycle that needs consent, or a slow provider: what the vault holds decides.
+    await awaitRenewal(
+      this.runtime.temporal.workflow
         .getHandle(lifecycleWorkflowId(connection))
-        .executeUpdate(refreshUpdate, { args: [seen ? { seenExpiresAt: seen.toISOString() } : {}] });
-    } catch {
-      // No lifecycle, or it needs consent: what the vault still holds decides.
-    }
+        .executeUpdate(refreshUpdate, { args: [seen ? { seenExpiresAt: seen.toISOString() } : {}] }),
+      seen,
+    );
     const stored = await this.connections.read(connection);
     return stored && lifeLeft(stored.connection) > 0 ? stored.tokens.accessToken : undefined;
   }

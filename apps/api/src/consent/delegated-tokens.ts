@@ -21,6 +21,35 @@ import type { GetResourceOauth2TokenInput } from './consent.schemas';
 export const lifeLeft = (connection: { expiresAt?: Date }) =>
   connection.expiresAt ? connection.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
 
+/** How long a caller waits for a renewal while the token it already has is still valid. */
+const RENEWAL_WAIT_MS = 3000;
+
+/**
+ * Waits for a renewal; while the caller's current token is still valid, at most a few seconds (or
+ * half its remaining life), after which the caller serves that token: a slow or unreachable provider
+ * never holds up a caller who has something valid to serve.
+ */
+export async function awaitRenewal(
+  renewal: Promise<unknown>,
+  currentExpiry: Date | undefined,
+): Promise<void> {
+  const settled = renewal.then(
+    () => undefined,
+    () => undefined,
+  );
+  const left = currentExpiry ? currentExpiry.getTime() - Date.now() : 0;
+  if (left <= 0) return settled;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    settled,
+    new Promise<void>((resolve) => {
+      // Half the remaining life at most, so what is served afterwards still has some to live.
+      timer = setTimeout(resolve, Math.min(left / 2, RENEWAL_WAIT_MS));
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /** The request's scopes, resources and audiences in a canonical order: one connection per distinct request. */
 function requestShape(input: GetResourceOauth2TokenInput): TokenRequestShape {
   return {
@@ -118,8 +147,9 @@ export class DelegatedTokens {
       return { accessToken: stored.tokens.accessToken };
     await beforeRenewal?.();
     const { config } = this.runtime;
-    try {
-      await this.runtime.temporal.workflow.executeUpdateWithStart(refreshUpdate, {
+    // Failures are not thrown: the vault decides below (a still-valid token is served, else an error).
+    await awaitRenewal(
+      this.runtime.temporal.workflow.executeUpdateWithStart(refreshUpdate, {
         // A caller that found nothing saw "expired at the epoch": any grant made since then serves it.
         args: [{ seenExpiresAt: (stored?.connection.expiresAt ?? new Date(0)).toISOString() }],
         startWorkflowOperation: new WithStartWorkflowOperation(connectionLifecycleWorkflow, {
@@ -134,10 +164,9 @@ export class DelegatedTokens {
           ),
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
-      });
-    } catch {
-      // The vault decides below: a still-valid token is served, otherwise the failure is reported.
-    }
+      }),
+      stored?.connection.expiresAt,
+    );
     const renewed = await this.connections.read(connection);
     if (renewed && lifeLeft(renewed.connection) > 0) return { accessToken: renewed.tokens.accessToken };
     throw new InternalServerException(

@@ -1,0 +1,81 @@
+import {
+  CompleteResourceTokenAuthCommand,
+  GetResourceOauth2TokenCommand,
+  GetWorkloadAccessTokenForUserIdCommand,
+} from '@aws-sdk/client-bedrock-agentcore';
+import {
+  CreateOauth2CredentialProviderCommand,
+  CreateWorkloadIdentityCommand,
+  UpdateOauth2CredentialProviderCommand,
+} from '@aws-sdk/client-bedrock-agentcore-control';
+import { connectionId, userHash } from '../../libs/consent/user-key';
+import { freePort } from '../../libs/local-stack/ports';
+import { startTestIdp, type TestIdp } from './oidc-idp';
+import type { TestStack } from './stack';
+
+export const RETURN_URL = 'https://app.example.com/oauth/return';
+
+/**
+ * Workload `agent` and OAuth2 provider `idp` on a fresh test IdP that knows the provider's callback
+ * URL (created with placeholder credentials first, as AgentCore's setup order has it).
+ */
+export async function registerAgentAndIdp(
+  test: TestStack,
+  idpOptions: { accessTokenTtlSeconds?: number } = {},
+): Promise<TestIdp> {
+  const idpPort = await freePort();
+  const control = test.control();
+  await control.send(
+    new CreateWorkloadIdentityCommand({ name: 'agent', allowedResourceOauth2ReturnUrls: [RETURN_URL] }),
+  );
+  const discoveryUrl = `http://127.0.0.1:${idpPort}/.well-known/openid-configuration`;
+  const providerConfig = (clientId: string, clientSecret: string) => ({
+    name: 'idp',
+    credentialProviderVendor: 'CustomOauth2' as const,
+    oauth2ProviderConfigInput: {
+      customOauth2ProviderConfig: { oauthDiscovery: { discoveryUrl }, clientId, clientSecret },
+    },
+  });
+  const provider = await control.send(new CreateOauth2CredentialProviderCommand(providerConfig('x', 'x')));
+  const idp = await startTestIdp({ port: idpPort, redirectUris: [provider.callbackUrl!], ...idpOptions });
+  await control.send(
+    new UpdateOauth2CredentialProviderCommand(providerConfig(idp.clientId, idp.clientSecret)),
+  );
+  return idp;
+}
+
+/** Asks for a USER_FEDERATION token of provider `idp` for workload `agent`. */
+export function askToken(
+  test: TestStack,
+  wat: string,
+  scopes: string[],
+  extra: Record<string, unknown> = {},
+) {
+  return test.data().send(
+    new GetResourceOauth2TokenCommand({
+      workloadIdentityToken: wat,
+      resourceCredentialProviderName: 'idp',
+      scopes,
+      oauth2Flow: 'USER_FEDERATION',
+      resourceOauth2ReturnUrl: RETURN_URL,
+      ...extra,
+    }),
+  );
+}
+
+/** A full consent of `userId` with offline access, so the connection holds a refresh token. */
+export async function consentAs(test: TestStack, idp: TestIdp, userId: string, scopes: string[]) {
+  const data = test.data();
+  const wat = (await data.send(new GetWorkloadAccessTokenForUserIdCommand({ workloadName: 'agent', userId })))
+    .workloadAccessToken!;
+  const started = await askToken(test, wat, [...scopes, 'offline_access'], {
+    customParameters: { prompt: 'consent' },
+  });
+  const callback = await idp.authorize(started.authorizationUrl!, userId);
+  await fetch(callback, { redirect: 'manual' });
+  await data.send(
+    new CompleteResourceTokenAuthCommand({ sessionUri: started.sessionUri, userIdentifier: { userId } }),
+  );
+  const token = (await askToken(test, wat, scopes, { sessionUri: started.sessionUri })).accessToken!;
+  return { wat, token, id: connectionId('agent', userHash({ kind: 'userId', userId }), 'idp') };
+}

@@ -1,0 +1,33 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ManagedProcess } from '../../libs/local-stack/child-process';
+import type { TestStack } from './stack';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * A Mandate worker in a process of its own (`npm run start:worker`), on the test stack's Temporal,
+ * database and AWS endpoint: a process the fault tests can kill.
+ */
+export async function startWorkerProcess(test: TestStack, name: string): Promise<ManagedProcess> {
+  const logFile = join(test.dataDir, 'logs', `${name}.log`);
+  const { config } = test.stack;
+  return ManagedProcess.start({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(ROOT, 'apps', 'worker', 'src', 'main.ts')],
+    env: {
+      ...process.env,
+      ...test.env,
+      TEMPORAL_ADDRESS: config.temporal.address ?? '',
+      MANDATE_AWS_ENDPOINT_URL: config.aws.endpoint ?? '',
+      LOG_LEVEL: 'info',
+    },
+    logFile,
+    ready: () =>
+      Promise.resolve(
+        existsSync(logFile) && readFileSync(logFile, 'utf8').includes('Mandate worker running'),
+      ),
+    timeoutMs: 60_000,
+  });
+}
