@@ -3,8 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import {
   GetResourceOauth2TokenCommand,
   GetWorkloadAccessTokenCommand,
+  ValidationException,
   type BedrockAgentCoreClient,
 } from '@aws-sdk/client-bedrock-agentcore';
+import { CreateOauth2CredentialProviderCommand } from '@aws-sdk/client-bedrock-agentcore-control';
 import { decodeJwt } from 'jose';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
 import { lifecycleStatusQuery } from '../../workflows/connection-lifecycle/definitions';
@@ -112,6 +114,52 @@ describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant'
     const other = await machine(['write']);
     assert.notEqual(other.accessToken, answers[0]!.accessToken, 'another scope set is another token');
     assert.equal(grants() - before, 2);
+  });
+
+  it('re-reads a refused client secret once, then answers a clear error and leaves the provider alone', async () => {
+    await test.control().send(
+      new CreateOauth2CredentialProviderCommand({
+        name: 'wrong-secret',
+        credentialProviderVendor: 'CustomOauth2',
+        oauth2ProviderConfigInput: {
+          customOauth2ProviderConfig: {
+            oauthDiscovery: { discoveryUrl: idp.discoveryUrl },
+            clientId: idp.clientId,
+            clientSecret: 'not-the-secret',
+          },
+        },
+      }),
+    );
+    const wat = (await data.send(new GetWorkloadAccessTokenCommand({ workloadName: 'agent' })))
+      .workloadAccessToken!;
+    const machine = () =>
+      data.send(
+        new GetResourceOauth2TokenCommand({
+          workloadIdentityToken: wat,
+          resourceCredentialProviderName: 'wrong-secret',
+          scopes: ['read'],
+          oauth2Flow: 'M2M',
+        }),
+      );
+    const refusals = () => idp.grants.get('error:invalid_client') ?? 0;
+    const before = refusals();
+    const refused = (err: unknown) => {
+      assert.ok(err instanceof ValidationException);
+      assert.match(err.message, /wrong-secret refused the request: invalid_client/);
+      assert.deepEqual(
+        err.fieldList?.map((f) => f.name),
+        ['resourceCredentialProviderName'],
+      );
+      return true;
+    };
+    await assert.rejects(machine(), refused);
+    assert.equal(refusals() - before, 2, 'one call, then one retry after re-reading the secret');
+    await Promise.all(Array.from({ length: 5 }, () => assert.rejects(machine(), refused)));
+    assert.equal(
+      refusals() - before,
+      2,
+      'while paused, callers get the failure without calling the provider',
+    );
   });
 
   it('revokes a connection: at the provider, in the vault, and the lifecycle ends', async () => {

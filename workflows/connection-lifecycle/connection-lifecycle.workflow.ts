@@ -41,6 +41,12 @@ const { refreshConnection } = proxyActivities<LifecycleActivities>({
  */
 const ENDS_CONNECTION = new Set(['invalid_grant', 'subject_expired']);
 
+/**
+ * After a failed refresh round (retries exhausted, or a permanent refusal) renewals pause this long;
+ * callers meanwhile get the failure at once, so a misconfigured provider sees no retry storm.
+ */
+const PAUSE_AFTER_FAILURE_MS = 60_000;
+
 /** Refresh cycles per run before continuing as new, which keeps the history short. */
 const CYCLES_PER_RUN = 50;
 
@@ -67,6 +73,7 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
     tokensStored = true;
   });
   let refreshedTo: string | undefined;
+  let pausedUntil = 0;
   setHandler(
     refreshUpdate,
     async (request: RefreshRequest) => {
@@ -80,6 +87,8 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
       ) {
         return status;
       }
+      // Paused after a failure: the caller learns of it now, and the provider is left alone.
+      if (Date.now() < pausedUntil) return status;
       const { cycles, failures } = status;
       refreshWanted = true;
       // Joins a refresh already under way, or waits for the one this request asked for. A failed
@@ -144,6 +153,7 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
       status.cycles += 1;
       cyclesThisRun += 1;
       refreshWanted = false;
+      delete status.lastFailure;
       moveTo('ACTIVE');
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -152,11 +162,14 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
         moveTo('NEEDS_CONSENT');
         break;
       }
-      // Retries exhausted on a transient failure: keep the tokens, pause, and try again; never a storm.
+      // Retries exhausted, or refused for good (e.g. invalid_client after the secret was re-read):
+      // keep the tokens, pause, then try again on the timer or a caller's request; never a storm.
       status.failures += 1;
+      status.lastFailure = cause instanceof ApplicationFailure && cause.type ? cause.type : 'unavailable';
       refreshWanted = false;
       moveTo('ACTIVE');
-      await condition(() => refreshWanted || tokensStored, '1 minute');
+      pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
+      await condition(() => tokensStored || revokeWanted, PAUSE_AFTER_FAILURE_MS);
     }
     if (cyclesThisRun >= CYCLES_PER_RUN) {
       await condition(allHandlersFinished);

@@ -50,6 +50,11 @@ export interface LifecycleStatus {
   failures: number;
   /** ISO time the current access token expires, as the vault says. */
   expiresAt?: string;
+  /**
+   * Why the last refresh round failed, while renewals are paused after it: the provider's OAuth
+   * error code (`invalid_client`, ...) or `unavailable`. Never the provider's description.
+   */
+  lastFailure?: string;
 }
 
 export const lifecycleWorkflowId = (connectionId: string) => `connection:${connectionId}`;

@@ -28,7 +28,7 @@ import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../../../workflows
 import { secretUnusable } from '../credential-providers/provider-secrets';
 import { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
 import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './consent.schemas';
-import { awaitRenewal, DelegatedTokens, lifeLeft } from './delegated-tokens';
+import { awaitRenewal, DelegatedTokens, lifeLeft, refusedByProvider } from './delegated-tokens';
 
 /**
  * OpenID Connect scopes ask for identity claims, not for what the access token reaches; servers
@@ -103,7 +103,10 @@ export class ConsentService {
       if (stored && covers(stored.connection.scopes, input.scopes)) {
         if (lifeLeft(stored.connection) > this.margin) return { accessToken: stored.tokens.accessToken };
         const renewed = await this.renew(connection, stored.connection.expiresAt);
-        if (renewed) return { accessToken: renewed };
+        if ('accessToken' in renewed) return renewed;
+        // A new consent cannot fix a provider that refuses Mandate itself (e.g. a wrong client secret).
+        if (renewed.failure && renewed.failure !== 'unavailable')
+          throw refusedByProvider(provider.name, renewed.failure);
       }
     }
     return this.startSession(wat, input, provider, user, connection);
@@ -111,18 +114,22 @@ export class ConsentService {
 
   /**
    * Asks the connection's lifecycle for a refresh (concurrent callers share one) and reads the result
-   * from the vault. Undefined when the connection needs consent again or has no usable token left.
+   * from the vault; without a usable token, why the provider refused, if it did.
    */
-  private async renew(connection: string, seen: Date | undefined): Promise<string | undefined> {
+  private async renew(
+    connection: string,
+    seen: Date | undefined,
+  ): Promise<{ accessToken: string } | { failure?: string }> {
     // No lifecycle, a lifecycle that needs consent, or a slow provider: what the vault holds decides.
-    await awaitRenewal(
+    const outcome = await awaitRenewal(
       this.runtime.temporal.workflow
         .getHandle(lifecycleWorkflowId(connection))
         .executeUpdate(refreshUpdate, { args: [seen ? { seenExpiresAt: seen.toISOString() } : {}] }),
       seen,
     );
     const stored = await this.connections.read(connection);
-    return stored && lifeLeft(stored.connection) > 0 ? stored.tokens.accessToken : undefined;
+    if (stored && lifeLeft(stored.connection) > 0) return { accessToken: stored.tokens.accessToken };
+    return outcome?.lastFailure ? { failure: outcome.lastFailure } : {};
   }
 
   private async poll(

@@ -13,6 +13,7 @@ import {
   refreshUpdate,
   type ConnectionLifecycleInput,
   type LifecycleGrant,
+  type LifecycleStatus,
   type TokenRequestShape,
 } from '../../../../workflows/connection-lifecycle/definitions';
 import type { GetResourceOauth2TokenInput } from './consent.schemas';
@@ -30,24 +31,38 @@ const RENEWAL_WAIT_MS = 3000;
  * never holds up a caller who has something valid to serve.
  */
 export async function awaitRenewal(
-  renewal: Promise<unknown>,
+  renewal: Promise<LifecycleStatus>,
   currentExpiry: Date | undefined,
-): Promise<void> {
+): Promise<LifecycleStatus | undefined> {
   const settled = renewal.then(
-    () => undefined,
+    (status) => status,
     () => undefined,
   );
   const left = currentExpiry ? currentExpiry.getTime() - Date.now() : 0;
   if (left <= 0) return settled;
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
+  const outcome = await Promise.race([
     settled,
-    new Promise<void>((resolve) => {
+    new Promise<undefined>((resolve) => {
       // Half the remaining life at most, so what is served afterwards still has some to live.
-      timer = setTimeout(resolve, Math.min(left / 2, RENEWAL_WAIT_MS));
+      timer = setTimeout(() => resolve(undefined), Math.min(left / 2, RENEWAL_WAIT_MS));
     }),
   ]);
   clearTimeout(timer);
+  return outcome;
+}
+
+/**
+ * The provider refused to renew and nothing valid is left. AgentCore answers upstream refusals as
+ * ValidationException; the OAuth error code says what to fix (`invalid_client`: the client ID or secret).
+ */
+export function refusedByProvider(providerName: string, failure: string): ValidationException {
+  return ValidationException.field(
+    'resourceCredentialProviderName',
+    failure === 'unavailable'
+      ? `the token endpoint of credential provider ${providerName} could not be reached; try again later`
+      : `the token endpoint of credential provider ${providerName} refused the request: ${failure}`,
+  );
 }
 
 /** The request's scopes, resources and audiences in a canonical order: one connection per distinct request. */
@@ -148,7 +163,7 @@ export class DelegatedTokens {
     await beforeRenewal?.();
     const { config } = this.runtime;
     // Failures are not thrown: the vault decides below (a still-valid token is served, else an error).
-    await awaitRenewal(
+    const outcome = await awaitRenewal(
       this.runtime.temporal.workflow.executeUpdateWithStart(refreshUpdate, {
         // A caller that found nothing saw "expired at the epoch": any grant made since then serves it.
         args: [{ seenExpiresAt: (stored?.connection.expiresAt ?? new Date(0)).toISOString() }],
@@ -169,6 +184,7 @@ export class DelegatedTokens {
     );
     const renewed = await this.connections.read(connection);
     if (renewed && lifeLeft(renewed.connection) > 0) return { accessToken: renewed.tokens.accessToken };
+    if (outcome?.lastFailure) throw refusedByProvider(lifecycle.providerName, outcome.lastFailure);
     throw new InternalServerException(
       `No token could be obtained from credential provider ${lifecycle.providerName}; try again`,
     );
