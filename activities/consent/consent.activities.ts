@@ -10,6 +10,7 @@ import {
   lifecycleStartOptions,
   tokensStoredSignal,
   type ConnectionLifecycleInput,
+  type LifecycleTiming,
 } from '../../workflows/connection-lifecycle/definitions';
 import { loadProviderClient, withClientSecretRetry } from '../oauth/provider-client';
 
@@ -23,8 +24,7 @@ export interface ConsentDeps {
   publicUrl: string;
   /** Starts (or tells) a connection's lifecycle workflow once its tokens are stored. */
   startLifecycle: (input: ConnectionLifecycleInput) => Promise<void>;
-  refreshSkewMs: number;
-  assumedLifetimeMs: number;
+  timing: LifecycleTiming;
   audit: Pick<AuditLog, 'record'>;
   now?: () => Date;
 }
@@ -37,8 +37,7 @@ export function consentDeps(runtime: Runtime): ConsentDeps {
     oauth: runtime.oauth,
     readSecret: runtime.secrets,
     publicUrl: runtime.config.http.publicUrl,
-    refreshSkewMs: runtime.config.lifecycle.refreshSkewMs,
-    assumedLifetimeMs: runtime.config.lifecycle.assumedLifetimeMs,
+    timing: runtime.config.lifecycle,
     audit: runtime.audit,
     startLifecycle: async (input) => {
       // signalWithStart: a new connection gets its lifecycle; a re-consented one hears of its new tokens.
@@ -128,8 +127,7 @@ export function createConsentActivities(deps: ConsentDeps) {
         connectionId: session.connectionId,
         workloadName: session.workloadName,
         providerName: session.providerName,
-        refreshSkewMs: deps.refreshSkewMs,
-        assumedLifetimeMs: deps.assumedLifetimeMs,
+        timing: deps.timing,
       });
     },
   };

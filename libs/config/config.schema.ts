@@ -44,6 +44,8 @@ export const environmentSchema = z.object({
   MANDATE_SESSION_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(600),
   MANDATE_CODEC_TOKEN: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
   MANDATE_REFRESH_SKEW_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  MANDATE_REFRESH_JITTER_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  MANDATE_LIFECYCLE_CYCLES_PER_RUN: z.coerce.number().int().min(1).max(1000).default(50),
   MANDATE_ASSUMED_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -122,7 +124,9 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
     consent: { sessionTtlMs: env.MANDATE_SESSION_TTL_SECONDS * 1000 },
     lifecycle: {
       refreshSkewMs: env.MANDATE_REFRESH_SKEW_SECONDS * 1000,
+      refreshJitterMs: env.MANDATE_REFRESH_JITTER_SECONDS * 1000,
       assumedLifetimeMs: env.MANDATE_ASSUMED_TOKEN_LIFETIME_SECONDS * 1000,
+      cyclesPerRun: env.MANDATE_LIFECYCLE_CYCLES_PER_RUN,
     },
     wat: {
       ttlSeconds: env.MANDATE_WAT_TTL_SECONDS,

@@ -27,7 +27,12 @@ describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant'
 
   before(async () => {
     test = await startTestStack(
-      await testStackEnv({ MANDATE_ALLOW_PRIVATE_NETWORK_URLS: 'true', MANDATE_REFRESH_SKEW_SECONDS: '4' }),
+      await testStackEnv({
+        MANDATE_ALLOW_PRIVATE_NETWORK_URLS: 'true',
+        MANDATE_REFRESH_SKEW_SECONDS: '4',
+        MANDATE_REFRESH_JITTER_SECONDS: '0',
+        MANDATE_LIFECYCLE_CYCLES_PER_RUN: '2',
+      }),
     );
     idp = await registerAgentAndIdp(test, { accessTokenTtlSeconds: 8 });
     data = test.data();
@@ -50,11 +55,37 @@ describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant'
     assert.notEqual(current, token, 'the vault serves a refreshed token');
     assert.ok(refreshes('alice') > before);
     assert.equal(idp.grants.get('refresh_token:error') ?? 0, 0, 'no refresh token was reused');
-    const handle = test.stack.runtime.temporal.workflow.getHandle(`connection:${id}`);
-    const status = await handle.query(lifecycleStatusQuery);
-    const events = (await handle.fetchHistory()).events?.length ?? 0;
-    process.stdout.write(`# lifecycle after ${status.cycles} refreshes: ${events} history events\n`);
-    assert.ok(status.cycles >= 1);
+    const { workflow } = test.stack.runtime.temporal;
+    const handle = workflow.getHandle(`connection:${id}`);
+    assert.ok((await handle.query(lifecycleStatusQuery)).cycles >= 1);
+
+    // Two refreshes per run here (MANDATE_LIFECYCLE_CYCLES_PER_RUN): the third starts a new run.
+    let status = await handle.query(lifecycleStatusQuery);
+    const deadline3 = Date.now() + 30_000;
+    while (status.cycles < 3 && Date.now() < deadline3) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      status = await handle.query(lifecycleStatusQuery);
+    }
+    assert.ok(status.cycles >= 3, `${status.cycles} refreshes counted across runs`);
+    const runs: { runId: string; status: string }[] = [];
+    for await (const run of workflow.list({ query: `WorkflowId = 'connection:${id}'` }))
+      runs.push({ runId: run.runId, status: run.status.name });
+    const continued = runs.find((r) => r.status === 'CONTINUED_AS_NEW');
+    assert.ok(continued, `a run continued as new: ${JSON.stringify(runs)}`);
+    assert.equal(refreshes('alice') - before, status.cycles, 'every refresh counted once, across runs');
+    assert.equal(idp.grants.get('refresh_token:error') ?? 0, 0, 'no refresh token was reused');
+
+    const history =
+      (await workflow.getHandle(`connection:${id}`, continued.runId).fetchHistory()).events ?? [];
+    const refreshStarts = history.flatMap((e, i) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name === 'refreshConnection' ? [i] : [],
+    );
+    const perCycle = refreshStarts[1]! - refreshStarts[0]!;
+    process.stdout.write(
+      `# lifecycle history: ${history.length} events in a run of 2 refreshes (start and continue-as-new included); ${perCycle} events per refresh cycle\n`,
+    );
+    assert.equal(refreshStarts.length, 2);
+    assert.ok(perCycle <= 12, 'a refresh cycle stays within 12 history events');
   });
 
   it('serves 100 concurrent requests for an expired token with exactly one token-endpoint refresh', async () => {

@@ -47,8 +47,18 @@ const ENDS_CONNECTION = new Set(['invalid_grant', 'subject_expired']);
  */
 const PAUSE_AFTER_FAILURE_MS = 60_000;
 
-/** Refresh cycles per run before continuing as new, which keeps the history short. */
-const CYCLES_PER_RUN = 50;
+/**
+ * When to refresh: `refreshSkewMs` (plus random jitter) before expiry, but never in the first half of
+ * the remaining life, so short-lived tokens cannot cause a refresh loop. Workflow time and the
+ * workflow's seeded random keep it deterministic on replay.
+ */
+function refreshDue(expiresAt: string | undefined, timing: ConnectionLifecycleInput['timing']): number {
+  const now = Date.now();
+  if (!expiresAt) return now + timing.assumedLifetimeMs;
+  const expiry = Date.parse(expiresAt);
+  const early = expiry - timing.refreshSkewMs - Math.random() * timing.refreshJitterMs;
+  return Math.max(early, now + (expiry - now) / 2);
+}
 
 /**
  * The only writer of one connection: sleeps on a durable timer until shortly before the access token
@@ -63,9 +73,14 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
   let tokensStored = false;
   let cyclesThisRun = 0;
 
+  // Operators filter on lasting states; REFRESHING lasts one activity and is visible in the query only,
+  // which keeps each refresh cycle to a few history events.
+  let published: LifecycleStatus['state'] = 'ACTIVE';
   const moveTo = (state: LifecycleStatus['state']) => {
     status.state = state;
+    if (state === 'REFRESHING' || state === published) return;
     upsertSearchAttributes([{ key: STATE, value: state }]);
+    published = state;
   };
 
   setHandler(lifecycleStatusQuery, () => status);
@@ -118,21 +133,27 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
     return status;
   });
 
+  // The vault is read at the start and whenever tokens were stored from outside (a new consent);
+  // after its own refresh the lifecycle knows the new expiry.
+  let expiryKnown = false;
   for (;;) {
     if (revokeWanted) break;
-    const { expiresAt, refreshable } = await connectionExpiry({
-      connectionId: input.connectionId,
-      grant: input.grant,
-    });
-    if (!refreshable) {
-      moveTo('NEEDS_CONSENT');
-      break;
-    }
-    status.expiresAt = expiresAt;
-    const due = expiresAt
-      ? Date.parse(expiresAt) - input.refreshSkewMs
-      : Date.now() + input.assumedLifetimeMs;
+    if (tokensStored) expiryKnown = false;
     tokensStored = false;
+    if (!expiryKnown) {
+      const { expiresAt, refreshable } = await connectionExpiry({
+        connectionId: input.connectionId,
+        grant: input.grant,
+      });
+      if (!refreshable) {
+        moveTo('NEEDS_CONSENT');
+        break;
+      }
+      if (expiresAt) status.expiresAt = expiresAt;
+      else delete status.expiresAt;
+      expiryKnown = true;
+    }
+    const due = refreshDue(status.expiresAt, input.timing);
     if (!refreshWanted) {
       await condition(() => refreshWanted || tokensStored || revokeWanted, Math.max(due - Date.now(), 0));
     }
@@ -170,8 +191,9 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
       moveTo('ACTIVE');
       pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
       await condition(() => tokensStored || revokeWanted, PAUSE_AFTER_FAILURE_MS);
+      expiryKnown = false;
     }
-    if (cyclesThisRun >= CYCLES_PER_RUN) {
+    if (cyclesThisRun >= input.timing.cyclesPerRun) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof connectionLifecycleWorkflow>({ ...input, cycles: status.cycles });
     }

@@ -8,10 +8,7 @@ export interface ConnectionLifecycleInput {
   providerName: string;
   /** The user's hash, for connections the lifecycle itself creates (on-behalf-of). */
   userHash?: string;
-  /** Refresh this long before the access token expires. */
-  refreshSkewMs: number;
-  /** For tokens whose answer had no `expires_in`. */
-  assumedLifetimeMs: number;
+  timing: LifecycleTiming;
   /** Refresh cycles done by earlier runs (continue-as-new keeps counting). */
   cycles?: number;
   /**
@@ -20,6 +17,18 @@ export interface ConnectionLifecycleInput {
    * connection was made for.
    */
   grant?: LifecycleGrant;
+}
+
+/** When a lifecycle renews, from the configuration (`MANDATE_REFRESH_*`, `MANDATE_LIFECYCLE_*`). */
+export interface LifecycleTiming {
+  /** Refresh this long before the access token expires. */
+  refreshSkewMs: number;
+  /** Up to this much earlier again, at random, so connections made together do not refresh together. */
+  refreshJitterMs: number;
+  /** For tokens whose answer had no `expires_in`. */
+  assumedLifetimeMs: number;
+  /** Refresh cycles per run before continuing as new. */
+  cyclesPerRun: number;
 }
 
 /** What a connection was made for: the scopes, resources and audiences of the token request. */

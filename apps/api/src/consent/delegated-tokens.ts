@@ -172,8 +172,7 @@ export class DelegatedTokens {
             {
               connectionId: connection,
               ...lifecycle,
-              refreshSkewMs: config.lifecycle.refreshSkewMs,
-              assumedLifetimeMs: config.lifecycle.assumedLifetimeMs,
+              timing: config.lifecycle,
             },
             config.temporal.taskQueue,
           ),
