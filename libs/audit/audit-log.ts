@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { VaultDb } from '../db/database';
+import type { AuditEventsTable } from '../db/schema';
 import type { Logger } from '../logging/logger';
 
 /** One thing that happened: who did what to which resource, and how it ended. Never a secret. */
@@ -142,19 +143,7 @@ export class AuditLog {
   }
 }
 
-type Row = {
-  seq: string;
-  at: Date;
-  actor: string;
-  operation: string;
-  workload_name: string | null;
-  resource: string | null;
-  user_hash: string | null;
-  outcome: string;
-  detail: Record<string, unknown> | null;
-  prev_hash: string;
-  hash: string;
-};
+type Row = Selectable<AuditEventsTable>;
 
 const toEvent = (row: Row): StoredAuditEvent => ({
   seq: Number(row.seq),

@@ -7,13 +7,13 @@ import {
 } from '@aws-sdk/client-bedrock-agentcore';
 import {
   BedrockAgentCoreControlClient,
-  CreateOauth2CredentialProviderCommand,
   CreateWorkloadIdentityCommand,
   GetWorkloadIdentityCommand,
 } from '@aws-sdk/client-bedrock-agentcore-control';
 import { sql } from 'kysely';
 import { AUDIT_APPEND_LOCK, type StoredAuditEvent } from '../../libs/audit/audit-log';
 import { startTestIdp, type TestIdp } from '../helpers/oidc-idp';
+import { createIdpProvider } from '../helpers/consent-flow';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 
 describe('audit log: every operation and the service’s own token work, hash-chained and append-only', () => {
@@ -74,20 +74,7 @@ describe('audit log: every operation and the service’s own token work, hash-ch
   });
 
   it("records the service's own token work in the same chain", async () => {
-    const control = test.control();
-    await control.send(
-      new CreateOauth2CredentialProviderCommand({
-        name: 'idp',
-        credentialProviderVendor: 'CustomOauth2',
-        oauth2ProviderConfigInput: {
-          customOauth2ProviderConfig: {
-            oauthDiscovery: { discoveryUrl: idp.discoveryUrl },
-            clientId: idp.clientId,
-            clientSecret: idp.clientSecret,
-          },
-        },
-      }),
-    );
+    await createIdpProvider(test, idp, 'idp');
     const data = test.data();
     const wat = (await data.send(new GetWorkloadAccessTokenCommand({ workloadName: 'audited-agent' })))
       .workloadAccessToken!;

@@ -8,7 +8,6 @@ import {
 } from '@aws-sdk/client-bedrock-agentcore';
 import {
   CreateApiKeyCredentialProviderCommand,
-  CreateOauth2CredentialProviderCommand,
   CreateWorkloadIdentityCommand,
   DeleteApiKeyCredentialProviderCommand,
 } from '@aws-sdk/client-bedrock-agentcore-control';
@@ -20,6 +19,7 @@ import {
 import { awsClientOptions } from '../../libs/aws/clients';
 import { secretWatchStatusQuery, secretWatchWorkflowId } from '../../workflows/secret-watch/definitions';
 import { startTestIdp, type TestIdp } from '../helpers/oidc-idp';
+import { createIdpProvider } from '../helpers/consent-flow';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -118,20 +118,10 @@ describe('secret watch: a rotated external secret reaches every cache before its
         }),
       )
     ).ARN!;
-    await test.control().send(
-      new CreateOauth2CredentialProviderCommand({
-        name: 'idp',
-        credentialProviderVendor: 'CustomOauth2',
-        oauth2ProviderConfigInput: {
-          customOauth2ProviderConfig: {
-            oauthDiscovery: { discoveryUrl: idp.discoveryUrl },
-            clientId: idp.clientId,
-            clientSecretSource: 'EXTERNAL',
-            clientSecretConfig: { secretId: arn, jsonKey: 'secret' },
-          } as never,
-        },
-      }),
-    );
+    await createIdpProvider(test, idp, 'idp', {
+      clientSecretSource: 'EXTERNAL',
+      clientSecretConfig: { secretId: arn, jsonKey: 'secret' },
+    });
     // Each distinct audience is a new M2M connection, so every request below is a new grant.
     let audience = 0;
     const grant = () =>

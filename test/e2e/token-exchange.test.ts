@@ -7,10 +7,7 @@ import {
   ValidationException,
   type BedrockAgentCoreClient,
 } from '@aws-sdk/client-bedrock-agentcore';
-import {
-  CreateOauth2CredentialProviderCommand,
-  CreateWorkloadIdentityCommand,
-} from '@aws-sdk/client-bedrock-agentcore-control';
+import { CreateWorkloadIdentityCommand } from '@aws-sdk/client-bedrock-agentcore-control';
 import { decodeJwt } from 'jose';
 import { ExchangeSubjectsRepository } from '../../libs/consent/exchange-subjects.repository';
 import { lifecycleStatusQuery } from '../../workflows/connection-lifecycle/definitions';
@@ -22,6 +19,7 @@ import {
   type TestIdp,
 } from '../helpers/oidc-idp';
 import { decodedHistory } from '../helpers/history';
+import { createIdpProvider } from '../helpers/consent-flow';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 
 describe('on-behalf-of token exchange (RFC 8693, RFC 7523) against oidc-provider', () => {
@@ -31,20 +29,10 @@ describe('on-behalf-of token exchange (RFC 8693, RFC 7523) against oidc-provider
 
   /** A provider at the test IdP with the given on-behalf-of configuration (or none). */
   const createProvider = (name: string, onBehalfOfTokenExchangeConfig?: Record<string, unknown>) =>
-    test.control().send(
-      new CreateOauth2CredentialProviderCommand({
-        name,
-        credentialProviderVendor: 'CustomOauth2',
-        oauth2ProviderConfigInput: {
-          customOauth2ProviderConfig: {
-            oauthDiscovery: { discoveryUrl: idp.discoveryUrl },
-            clientId: idp.clientId,
-            clientSecret: idp.clientSecret,
-            ...(onBehalfOfTokenExchangeConfig ? { onBehalfOfTokenExchangeConfig } : {}),
-          } as never,
-        },
-      }),
-    );
+    createIdpProvider(test, idp, name, {
+      clientSecret: idp.clientSecret,
+      ...(onBehalfOfTokenExchangeConfig ? { onBehalfOfTokenExchangeConfig } : {}),
+    });
   /** The user signs in at the IdP; the agent gets a workload access token bound to that JWT. */
   const watForUser = async (userId: string) => {
     const { accessToken } = await idp.login(userId);

@@ -44,6 +44,31 @@ export async function registerAgentAndIdp(
   return idp;
 }
 
+/**
+ * An OAuth2 credential provider at a test IdP, with its client (inline secret unless `config`
+ * says otherwise, e.g. an EXTERNAL secret or an on-behalf-of configuration).
+ */
+export function createIdpProvider(
+  test: TestStack,
+  idp: TestIdp,
+  name: string,
+  config: Record<string, unknown> = { clientSecret: idp.clientSecret },
+) {
+  return test.control().send(
+    new CreateOauth2CredentialProviderCommand({
+      name,
+      credentialProviderVendor: 'CustomOauth2',
+      oauth2ProviderConfigInput: {
+        customOauth2ProviderConfig: {
+          oauthDiscovery: { discoveryUrl: idp.discoveryUrl },
+          clientId: idp.clientId,
+          ...config,
+        },
+      },
+    }),
+  );
+}
+
 /** Asks for a USER_FEDERATION token of provider `idp` for workload `agent`. */
 export function askToken(
   test: TestStack,
