@@ -69,7 +69,7 @@ const refused = (error: string, status: number) =>
   new ResponseBodyError('refused', {
     cause: { error },
     response: new Response(JSON.stringify({ error }), { status }),
-  } as never);
+  });
 
 describe('refreshConnection', () => {
   it('keeps the old refresh token when the answer omits one, and assumes a lifetime without expires_in', async () => {
