@@ -58,7 +58,7 @@ export function createConsentActivities(deps: ConsentDeps) {
   const now = deps.now ?? (() => new Date());
 
   return {
-    /** Exchanges the session's code for tokens and stores them under the session's connection. */
+    /** Exchanges the session's code for tokens, stores them under the session's connection, marks the session completed. */
     async redeemCode({ sessionId }: { sessionId: string }): Promise<{ expiresAt?: string }> {
       const session = await deps.sessions.find(sessionId);
       const sealed = await deps.sessions.secrets(sessionId);
@@ -102,6 +102,8 @@ export function createConsentActivities(deps: ConsentDeps) {
         },
         at,
       );
+      // The token is servable from here on: polls find the session completed.
+      await deps.sessions.finish(sessionId, 'COMPLETED');
       return expiresAt ? { expiresAt: expiresAt.toISOString() } : {};
     },
 

@@ -21,7 +21,7 @@ export const RETURN_URL = 'https://app.example.com/oauth/return';
  */
 export async function registerAgentAndIdp(
   test: TestStack,
-  idpOptions: { accessTokenTtlSeconds?: number } = {},
+  idpOptions: { accessTokenTtlSeconds?: number; clientCredentialsTtlSeconds?: number } = {},
 ): Promise<TestIdp> {
   const idpPort = await freePort();
   const control = test.control();

@@ -74,7 +74,13 @@ class CookieJar {
  * JWKS, login and consent pages, the code flow with PKCE, ID tokens and JWT access tokens.
  */
 export async function startTestIdp(
-  options: { port?: number; redirectUris?: string[]; accessTokenTtlSeconds?: number } = {},
+  options: {
+    port?: number;
+    redirectUris?: string[];
+    accessTokenTtlSeconds?: number;
+    /** Lifetime of client-credentials tokens (default 600 s). */
+    clientCredentialsTtlSeconds?: number;
+  } = {},
 ): Promise<TestIdp> {
   const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
@@ -139,6 +145,7 @@ export async function startTestIdp(
         (token as { scope?: string }).scope?.split(' ').includes('write')
           ? options.accessTokenTtlSeconds
           : 3600,
+      ClientCredentials: options.clientCredentialsTtlSeconds ?? 600,
       IdToken: 3600,
       Interaction: 600,
       Session: 3600,

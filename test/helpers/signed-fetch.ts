@@ -6,7 +6,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
  * Sends a request signed as the AWS SDK signs it, with hooks to spoil it after signing, for the
  * authentication cases the SDK itself never produces (tampered bodies, raw malformed JSON).
  */
-export async function signedFetch(options: {
+export interface SignOptions {
   url: string;
   path: string;
   body: string;
@@ -14,8 +14,10 @@ export async function signedFetch(options: {
   region?: string;
   service?: string;
   signingDate?: Date;
-  afterSigning?: (request: { headers: Record<string, string>; body: string }) => void;
-}): Promise<Response> {
+}
+
+/** The headers the AWS SDK would send for this POST (without `host`), signed with SigV4. */
+export async function signedHeaders(options: SignOptions): Promise<Record<string, string>> {
   const url = new URL(options.url);
   const signer = new SignatureV4({
     credentials: options.credentials,
@@ -35,9 +37,18 @@ export async function signedFetch(options: {
     }),
     options.signingDate ? { signingDate: options.signingDate } : {},
   );
-  const request = { headers: { ...(signed.headers as Record<string, string>) }, body: options.body };
+  const headers = { ...(signed.headers as Record<string, string>) };
+  delete headers.host;
+  return headers;
+}
+
+export async function signedFetch(
+  options: SignOptions & {
+    afterSigning?: (request: { headers: Record<string, string>; body: string }) => void;
+  },
+): Promise<Response> {
+  const request = { headers: await signedHeaders(options), body: options.body };
   options.afterSigning?.(request);
-  delete request.headers.host;
   return fetch(new URL(options.path, options.url), {
     method: 'POST',
     headers: request.headers,

@@ -9,7 +9,11 @@ const ROOT = join(__dirname, '..', '..');
  * A Mandate worker in a process of its own (`npm run start:worker`), on the test stack's Temporal,
  * database and AWS endpoint: a process the fault tests can kill.
  */
-export async function startWorkerProcess(test: TestStack, name: string): Promise<ManagedProcess> {
+export async function startWorkerProcess(
+  test: TestStack,
+  name: string,
+  env: Record<string, string> = {},
+): Promise<ManagedProcess> {
   const logFile = join(test.dataDir, 'logs', `${name}.log`);
   const { config } = test.stack;
   return ManagedProcess.start({
@@ -22,6 +26,7 @@ export async function startWorkerProcess(test: TestStack, name: string): Promise
       TEMPORAL_ADDRESS: config.temporal.address ?? '',
       MANDATE_AWS_ENDPOINT_URL: config.aws.endpoint ?? '',
       LOG_LEVEL: 'info',
+      ...env,
     },
     logFile,
     ready: () =>

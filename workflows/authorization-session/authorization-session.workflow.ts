@@ -96,14 +96,15 @@ export async function authorizationSessionWorkflow(input: AuthorizationSessionIn
       };
     }
   }
-  // The outcome is recorded (and a completed connection handed to its lifecycle) before it is
-  // announced, so a poll after completion finds the token.
+  // A completed session is servable once redeemCode returns (it marks the session), so it is
+  // announced before the hand-off to the connection's lifecycle; a failure is recorded first.
+  if (outcome.state === 'COMPLETED') moveTo('COMPLETED');
   await finishSession({
     sessionId: input.sessionId,
     status: outcome.state,
     ...(outcome.failure ? { failure: outcome.failure } : {}),
   });
-  moveTo(outcome.state, outcome.failure);
+  if (outcome.state === 'FAILED') moveTo('FAILED', outcome.failure);
   await condition(allHandlersFinished);
   return status;
 }

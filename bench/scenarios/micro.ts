@@ -1,12 +1,11 @@
-import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { JwtVerifier } from '../libs/auth/jwt.verifier';
-import { WatKeyRing } from '../libs/auth/wat-keys';
-import { WorkloadAccessTokens } from '../libs/auth/workload-access-token';
-import { Envelope, fixedKeys } from '../libs/vault/envelope';
-import { LocalKeyEncryptionKey } from '../libs/vault/key-encryption-key';
-import { openTestVault } from '../test/helpers/vault-db';
+import { JwtVerifier } from '../../libs/auth/jwt.verifier';
+import { WatKeyRing } from '../../libs/auth/wat-keys';
+import { WorkloadAccessTokens } from '../../libs/auth/workload-access-token';
+import { Envelope, fixedKeys } from '../../libs/vault/envelope';
+import { LocalKeyEncryptionKey } from '../../libs/vault/key-encryption-key';
+import { openTestVault } from '../../test/helpers/vault-db';
 
 /** Runs `fn` repeatedly: warm-up, then `rounds` timed rounds of `n` calls; µs per call as median and range. */
 async function measure(name: string, n: number, fn: () => Promise<unknown>, rounds = 7) {
@@ -30,7 +29,11 @@ async function measure(name: string, n: number, fn: () => Promise<unknown>, roun
   };
 }
 
-async function main() {
+/**
+ * In-process, one core: workload access tokens (mint with and without the user JWT check, verify),
+ * user JWT verification, and the vault's envelope encryption.
+ */
+export async function microBenchmarks() {
   const vault = await openTestVault();
   const ring = new WatKeyRing(vault.db, vault.envelope, {
     rotationMs: 86_400_000,
@@ -96,18 +99,6 @@ async function main() {
       });
     }),
   ];
-  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
-  process.stdout.write(
-    `Workload access token and vault micro-benchmark (one core, in-process)\n${machine}\n\n`,
-  );
-  process.stdout.write('| operation | µs/op median | min..max | ops/s |\n|---|---|---|---|\n');
-  for (const r of results) {
-    process.stdout.write(
-      `| ${r.name} | ${r.medianUs.toFixed(1)} | ${r.minUs.toFixed(1)}..${r.maxUs.toFixed(1)} | ${Math.round(r.opsPerSecond)} |\n`,
-    );
-  }
-  process.stdout.write(`\n${JSON.stringify({ machine, results })}\n`);
   await vault.close();
+  return results;
 }
-
-void main();

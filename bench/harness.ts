@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface LoadTarget {
+  origin: string;
+  requests: { path: string; headers: Record<string, string>; body: string }[];
+}
+
+/** Median and spread of repeated measurements. */
+export interface Figure {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+export function figure(values: number[]): Figure {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    median: sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN,
+    min: sorted[0] ?? Number.NaN,
+    max: sorted.at(-1) ?? Number.NaN,
+    runs: sorted.length,
+  };
+}
+
+/** The q-quantile (0..1) of samples. */
+export function quantile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+/** One load run by the load client in a child process (so it never shares the server's event loop). */
+export async function runLoad(
+  target: LoadTarget,
+  options: { concurrency: number; warmupMs: number; durationMs: number },
+): Promise<LoadResult> {
+  const specFile = join(tmpdir(), `mandate-load-${process.pid}-${Date.now()}.json`);
+  writeFileSync(specFile, JSON.stringify({ ...target, ...options }));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'load-client.ts'), specFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`load client exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult;
+}
+
+/** Repeated load runs: median and spread of requests/s and of the p50/p99 latencies. */
+export async function repeatLoad(
+  /** Built afresh for each run, so signed requests stay within the signature's time window. */
+  target: () => Promise<LoadTarget>,
+  options: { concurrency: number; warmupMs: number; durationMs: number; repeats: number },
+) {
+  const runs: LoadResult[] = [];
+  for (let i = 0; i < options.repeats; i += 1) runs.push(await runLoad(await target(), options));
+  const errors = runs.reduce((sum, r) => sum + r.errors, 0);
+  if (errors > 0) throw new Error(`${errors} requests failed under load`);
+  return {
+    concurrency: options.concurrency,
+    rps: figure(runs.map((r) => r.rps)),
+    p50Ms: figure(runs.map((r) => r.p50)),
+    p99Ms: figure(runs.map((r) => r.p99)),
+  };
+}
+
+export function machine() {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown CPU',
+    cores: cpus().length,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+/** Resident memory of a process, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+export const fmt = (f: Figure, digits = 0) =>
+  `${f.median.toFixed(digits)} (${f.min.toFixed(digits)}..${f.max.toFixed(digits)})`;
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

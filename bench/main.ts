@@ -1,0 +1,128 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startBenchEnvironment } from './environment';
+import { fmt, machine } from './harness';
+import { consent } from './scenarios/consent';
+import { growth } from './scenarios/growth';
+import { hotPath } from './scenarios/hot-path';
+import { microBenchmarks } from './scenarios/micro';
+import { refreshAtScale } from './scenarios/refresh';
+import { watOverHttp } from './scenarios/wat';
+
+/**
+ * `npm run bench`: starts what it measures (PostgreSQL, Temporal dev server, local AWS, API, worker
+ * process, oidc-provider), runs every scenario with warm-up and repeats, prints a table, and writes
+ * the figures to `bench-results.json`. `--quick` for a short smoke run; `--with-100k` adds a
+ * 100,000-connection step to the growth scenario.
+ */
+async function main() {
+  const quick = process.argv.includes('--quick');
+  const load = quick
+    ? { warmupMs: 500, durationMs: 1500, repeats: 2 }
+    : { warmupMs: 1500, durationMs: 5000, repeats: 3 };
+  const sizes = quick
+    ? [200, 1000]
+    : [1000, 10_000, ...(process.argv.includes('--with-100k') ? [100_000] : [])];
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  const results: Record<string, unknown> = { machine: machine(), quick, load };
+  out(`Mandate benchmarks: ${JSON.stringify(results.machine)}`);
+
+  const micro = await microBenchmarks();
+  results.micro = micro;
+  const env = await startBenchEnvironment();
+  try {
+    out('running: hot path');
+    const hot = await hotPath(env, { ...load, concurrencies: [10, 50] });
+    results.hotPath = hot;
+    out('running: WAT over HTTP');
+    const wat = await watOverHttp(env, { ...load, concurrency: 10 });
+    results.watOverHttp = wat;
+    out('running: consent');
+    const consentResult = await consent(env, quick ? 8 : 25);
+    results.consent = consentResult;
+    out('running: refresh at scale');
+    const refresh = await refreshAtScale(env, quick ? 100 : 500, quick ? 10_000 : 30_000);
+    results.refreshAtScale = refresh;
+    out('running: growth');
+    const grown = await growth(env, sizes, { ...load, concurrency: 10 });
+    results.growth = grown;
+
+    out();
+    out('## In-process (one core): µs per operation, median of 7 rounds (min..max)');
+    out('| operation | µs/op | ops/s |');
+    out('|---|---|---|');
+    for (const r of micro)
+      out(
+        `| ${r.name} | ${r.medianUs.toFixed(1)} (${r.minUs.toFixed(1)}..${r.maxUs.toFixed(1)}) | ${Math.round(r.opsPerSecond)} |`,
+      );
+    out();
+    out(
+      `## Hot path: GetResourceOauth2Token from the vault, SigV4-signed; median (min..max) of ${load.repeats} runs of ${load.durationMs / 1000} s`,
+    );
+    out('| concurrency | endpoint | requests/s | p50 ms | p99 ms |');
+    out('|---|---|---|---|---|');
+    for (const row of hot) {
+      for (const [name, r] of [
+        ['Mandate', row.mandate],
+        ['bare node:http', row.bareNodeHttp],
+        ['bare Fastify', row.bareFastify],
+      ] as const)
+        out(`| ${row.concurrency} | ${name} | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} |`);
+      out(
+        `| ${row.concurrency} | **Mandate / node:http** | **${row.ratioToNodeHttp.toFixed(2)}** | Mandate / Fastify ${row.ratioToFastify.toFixed(2)} | |`,
+      );
+    }
+    out();
+    out('## Workload access tokens over HTTP (concurrency 10)');
+    out('| operation | requests/s | p50 ms | p99 ms |');
+    out('|---|---|---|---|');
+    out(
+      `| GetWorkloadAccessTokenForJWT (JWT verify + mint) | ${fmt(wat.mintForJwt.rps)} | ${fmt(wat.mintForJwt.p50Ms, 2)} | ${fmt(wat.mintForJwt.p99Ms, 2)} |`,
+    );
+    out(
+      `| GetResourceApiKey (WAT verify, cached secret) | ${fmt(wat.verifyViaGetResourceApiKey.rps)} | ${fmt(wat.verifyViaGetResourceApiKey.p50Ms, 2)} | ${fmt(wat.verifyViaGetResourceApiKey.p99Ms, 2)} |`,
+    );
+    out();
+    const c = consentResult;
+    out(`## Consent: CompleteResourceTokenAuth → token available (n=${c.completion.n})`);
+    out('| measure | p50 ms | p99 ms | min..max ms |');
+    out('|---|---|---|---|');
+    out(
+      `| consent completion | ${c.completion.p50Ms.toFixed(1)} | ${c.completion.p99Ms.toFixed(1)} | ${c.completion.minMs.toFixed(1)}..${c.completion.maxMs.toFixed(1)} |`,
+    );
+    out(
+      `| empty workflow round trip | ${c.emptyWorkflow.p50Ms.toFixed(1)} | ${c.emptyWorkflow.p99Ms.toFixed(1)} | ${c.emptyWorkflow.minMs.toFixed(1)}..${c.emptyWorkflow.maxMs.toFixed(1)} |`,
+    );
+    out(`| ratio (p50) | ${c.ratio.toFixed(2)} | | |`);
+    out();
+    out(
+      `## Refresh at scale: ${refresh.connections} lifecycles, 20 s tokens, ${refresh.windowSeconds.toFixed(0)} s window`,
+    );
+    out('| refreshes/s | expected/s | worker RSS MB | history events/refresh | history bytes/refresh |');
+    out('|---|---|---|---|---|');
+    out(
+      `| ${refresh.refreshesPerSecond.toFixed(1)} | ${refresh.expectedPerSecond.toFixed(1)} | ${refresh.workerRssMb.toFixed(0)} | ${refresh.historyEventsPerRefresh.toFixed(1)} | ${refresh.historyBytesPerRefresh.toFixed(0)} |`,
+    );
+    out();
+    out('## Growth: stored connections, each with a sleeping lifecycle');
+    out(
+      '| connections | hot path requests/s (c=10) | p99 ms | worker RSS MB | database MB | connections table MB | seeding s |',
+    );
+    out('|---|---|---|---|---|---|---|');
+    for (const g of grown)
+      out(
+        `| ${g.connections} | ${fmt(g.hotPath.rps)} | ${fmt(g.hotPath.p99Ms, 2)} | ${g.workerRssMb.toFixed(0)} | ${g.databaseMb.toFixed(1)} | ${g.connectionsTableMb.toFixed(1)} | ${g.seedSeconds.toFixed(0)} |`,
+      );
+  } finally {
+    await env.stop();
+  }
+  const file = resolve('bench-results.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  out();
+  out(`figures written to ${file}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String((err as Error)?.stack ?? err)}\n`);
+  process.exit(1);
+});
