@@ -1,4 +1,4 @@
 /** The smallest workflow: a baseline for one start-to-result round trip on the same Temporal server. */
-export async function echoWorkflow(value: string): Promise<string> {
-  return value;
+export function echoWorkflow(value: string): Promise<string> {
+  return Promise.resolve(value);
 }
