@@ -59,7 +59,13 @@ export async function growth(
     // The last lifecycle started has read its expiry: the worker has caught up.
     const last = connectionId('agent', userHash({ kind: 'userId', userId: userOf(size - 1) }), 'idp');
     const handle = runtime.temporal.workflow.getHandle(lifecycleWorkflowId(last));
-    while (!(await handle.query(lifecycleStatusQuery)).expiresAt) await sleep(200);
+    // A query may fail while the worker has not taken the workflow's first task yet.
+    const caughtUp = () =>
+      handle.query(lifecycleStatusQuery).then(
+        (status) => status.expiresAt !== undefined,
+        () => false,
+      );
+    while (!(await caughtUp())) await sleep(500);
     const seedSeconds = (performance.now() - started) / 1000;
     seeded = size;
     await sleep(2000);

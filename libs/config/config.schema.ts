@@ -39,6 +39,7 @@ export const environmentSchema = z.object({
   MANDATE_WAT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   MANDATE_WAT_KEY_ROTATION_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   MANDATE_SECRET_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  MANDATE_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   MANDATE_SECRET_WATCH_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   MANDATE_VAULT_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   MANDATE_SESSION_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(600),
@@ -121,6 +122,8 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
       watchIntervalMs: env.MANDATE_SECRET_WATCH_INTERVAL_SECONDS * 1000,
     },
     vault: { refreshMs: env.MANDATE_VAULT_REFRESH_SECONDS * 1000 },
+    /** How long the hot path may reuse a principal, a provider or a connection it read. */
+    cache: { ttlMs: env.MANDATE_CACHE_TTL_SECONDS * 1000 },
     consent: { sessionTtlMs: env.MANDATE_SESSION_TTL_SECONDS * 1000 },
     lifecycle: {
       refreshSkewMs: env.MANDATE_REFRESH_SKEW_SECONDS * 1000,

@@ -18,6 +18,12 @@ export interface Connection {
   expiresAt?: Date;
 }
 
+/** A connection with its tokens, as read from the vault. */
+export interface StoredConnection {
+  connection: Connection;
+  tokens: ConnectionTokens;
+}
+
 const recordId = (id: string) => `connection:${id}`;
 
 /** Connections (workload + user + provider) and their sealed tokens. */
@@ -47,7 +53,7 @@ export class ConnectionsRepository {
   }
 
   /** The connection and its tokens, or undefined. */
-  async read(id: string): Promise<{ connection: Connection; tokens: ConnectionTokens } | undefined> {
+  async read(id: string): Promise<StoredConnection | undefined> {
     const row = await this.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
     const tokens = JSON.parse(await this.envelope.open(row.tokens_sealed, recordId(id))) as ConnectionTokens;

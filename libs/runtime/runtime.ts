@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
 import { AuditLog } from '../audit/audit-log';
+import type { PrincipalWithSecret } from '../auth/sigv4.verifier';
+import { TtlCache } from '../cache/ttl-cache';
+import type { StoredConnection } from '../consent/connections.repository';
+import type { Oauth2ProviderRecord } from '../providers/oauth2-providers.repository';
 import { bootstrapAdmin } from '../auth/bootstrap-admin';
 import { JwtVerifier } from '../auth/jwt.verifier';
 import { WatKeyRing } from '../auth/wat-keys';
@@ -43,9 +47,21 @@ export interface Runtime {
   jwtVerifier: JwtVerifier;
   oauth: OAuthClients;
   workloadAccessTokens: WorkloadAccessTokens;
+  /**
+   * The hot path's caches (`MANDATE_CACHE_TTL_SECONDS`): principals by access key id, OAuth2
+   * providers by name, connections by id. Writers in this process drop what they change; other
+   * processes see a change within the TTL.
+   */
+  caches: HotCaches;
   /** The append-only, hash-chained record of every operation and of the service's own token work. */
   audit: AuditLog;
   close(): Promise<void>;
+}
+
+export interface HotCaches {
+  principals: TtlCache<string, PrincipalWithSecret | undefined>;
+  providers: TtlCache<string, Oauth2ProviderRecord | undefined>;
+  connections: TtlCache<string, StoredConnection | undefined>;
 }
 
 /** The Temporal frontend to use: the configured one, else the local dev server's. */
@@ -116,6 +132,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const payloadCodec = await loadPayloadCodec(db, envelope);
   const temporal = createTemporalClient(config.temporal, temporalAddress(config), payloadCodec);
   const audit = new AuditLog(db, log.child({ component: 'audit' }));
+  const cacheOptions = { ttlMs: config.cache.ttlMs, maxEntries: 10_000 };
   const secrets = new SecretStore(secretsManager, {
     region: config.aws.region,
     cacheTtlMs: config.secrets.cacheTtlMs,
@@ -155,6 +172,11 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       ttlSeconds: config.wat.ttlSeconds,
     }),
     audit,
+    caches: {
+      principals: new TtlCache(cacheOptions),
+      providers: new TtlCache(cacheOptions),
+      connections: new TtlCache(cacheOptions),
+    },
     async close() {
       clearInterval(vaultTimer);
       clearInterval(secretTimer);

@@ -10,7 +10,7 @@ import { CreateOauth2CredentialProviderCommand } from '@aws-sdk/client-bedrock-a
 import { decodeJwt } from 'jose';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
 import { lifecycleStatusQuery } from '../../workflows/connection-lifecycle/definitions';
-import { askToken, consentAs, registerAgentAndIdp } from '../helpers/consent-flow';
+import { askToken, consentAs, expireStoredToken, registerAgentAndIdp } from '../helpers/consent-flow';
 import type { TestIdp } from '../helpers/oidc-idp';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 
@@ -90,13 +90,8 @@ describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant'
 
   it('serves 100 concurrent requests for an expired token with exactly one token-endpoint refresh', async () => {
     const { wat, id } = await connect('bob', ['read']);
-    const stored = (await connections.read(id))!;
     // The token expired a moment ago; its lifecycle is asleep until its own (distant) timer.
-    await connections.save(
-      { ...stored.connection, expiresAt: new Date(Date.now() - 1000) },
-      stored.tokens,
-      new Date(),
-    );
+    const stored = await expireStoredToken(test, id);
     const before = refreshes('bob');
     const answers = await Promise.all(Array.from({ length: 100 }, () => ask(wat, ['read'])));
     assert.equal(refreshes('bob') - before, 1, 'one refresh for 100 callers');
@@ -111,11 +106,7 @@ describe('connection lifecycles: scheduled and on-demand refresh, invalid_grant'
     // Someone else redeems the refresh token: it rotates, and the stored one is now spent.
     const spent = await idp.redeemRefreshToken(stored.tokens.refreshToken!);
     assert.equal(spent.status, 200);
-    await connections.save(
-      { ...stored.connection, expiresAt: new Date(Date.now() - 1000) },
-      stored.tokens,
-      new Date(),
-    );
+    await expireStoredToken(test, id);
     const answer = await ask(wat, ['read']);
     assert.ok(answer.authorizationUrl, 'a fresh consent is needed');
     assert.equal(answer.accessToken, undefined);

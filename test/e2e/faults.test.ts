@@ -4,7 +4,7 @@ import { ConnectionsRepository } from '../../libs/consent/connections.repository
 import type { ManagedProcess } from '../../libs/local-stack/child-process';
 import { startTemporalDevServer, type TemporalDevServer } from '../../libs/local-stack/temporal-dev-server';
 import { lifecycleStatusQuery, lifecycleWorkflowId } from '../../workflows/connection-lifecycle/definitions';
-import { askToken, consentAs, registerAgentAndIdp } from '../helpers/consent-flow';
+import { askToken, consentAs, expireStoredToken, registerAgentAndIdp } from '../helpers/consent-flow';
 import type { TestIdp } from '../helpers/oidc-idp';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
@@ -64,12 +64,7 @@ describe('faults: worker killed mid-refresh, Temporal restarted with timers pend
 
   it('kills the worker while the IdP holds its refresh request; a new worker finishes the refresh', async () => {
     const { wat, token, id } = await consentAs(test, idp, 'alice', ['read']);
-    const stored = (await connections.read(id))!;
-    await connections.save(
-      { ...stored.connection, expiresAt: new Date(Date.now() - 1000) },
-      stored.tokens,
-      new Date(),
-    );
+    await expireStoredToken(test, id);
     const before = { refreshes: refreshes('alice'), reuses: reuses(), held: idp.heldTokenRequests() };
 
     idp.holdTokenRequests(3000);

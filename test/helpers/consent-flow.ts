@@ -8,6 +8,7 @@ import {
   CreateWorkloadIdentityCommand,
   UpdateOauth2CredentialProviderCommand,
 } from '@aws-sdk/client-bedrock-agentcore-control';
+import { ConnectionsRepository } from '../../libs/consent/connections.repository';
 import { connectionId, userHash } from '../../libs/consent/user-key';
 import { freePort } from '../../libs/local-stack/ports';
 import { startTestIdp, type TestIdp } from './oidc-idp';
@@ -86,6 +87,24 @@ export function askToken(
       ...extra,
     }),
   );
+}
+
+/**
+ * Makes a connection's stored access token expired a moment ago, behind the service's back (as the
+ * passing of time would), and drops the API's cached copy of it.
+ * @returns what was stored before
+ */
+export async function expireStoredToken(test: TestStack, id: string) {
+  const { runtime } = test.stack;
+  const connections = new ConnectionsRepository(runtime.db, runtime.envelope);
+  const stored = (await connections.read(id))!;
+  await connections.save(
+    { ...stored.connection, expiresAt: new Date(Date.now() - 1000) },
+    stored.tokens,
+    new Date(),
+  );
+  runtime.caches.connections.delete(id);
+  return stored;
 }
 
 /** A full consent of `userId` with offline access, so the connection holds a refresh token. */

@@ -61,7 +61,8 @@ export class ApiModule {
                 service: 'bedrock-agentcore',
                 maxSkewSeconds: runtime.config.auth.maxClockSkewSeconds,
               },
-              (accessKeyId) => runtime.principals.find(accessKeyId),
+              (accessKeyId) =>
+                runtime.caches.principals.find(accessKeyId, () => runtime.principals.find(accessKeyId)),
             ),
         },
         { provide: APP_GUARD, useClass: SigV4Guard },

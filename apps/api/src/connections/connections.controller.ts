@@ -36,6 +36,7 @@ export class ConnectionsController {
     if (!wat.user) throw ValidationException.field('workloadIdentityToken', 'must be minted for a user');
     const id = connectionId(wat.workloadName, userHash(wat.user), input.resourceCredentialProviderName);
     const { lifecycle, temporal } = this.runtime.config;
+    this.runtime.caches.connections.delete(id);
     // With-start: a connection whose lifecycle has ended is revoked by a new run of it.
     await this.runtime.temporal.workflow.executeUpdateWithStart(revokeUpdate, {
       startWorkflowOperation: new WithStartWorkflowOperation(connectionLifecycleWorkflow, {
@@ -51,6 +52,8 @@ export class ConnectionsController {
         workflowIdConflictPolicy: 'USE_EXISTING',
       }),
     });
+    // Dropped again once revoked: a request meanwhile may have cached the tokens anew.
+    this.runtime.caches.connections.delete(id);
     return {};
   }
 }

@@ -23,12 +23,12 @@ import {
   completeUpdate,
   workflowIdOf,
 } from '../../../../workflows/authorization-session/definitions';
-import { lifecycleWorkflowId, refreshUpdate } from '../../../../workflows/connection-lifecycle/definitions';
 import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../../../workflows/search-attributes';
 import { secretUnusable } from '../credential-providers/provider-secrets';
 import { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
 import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './consent.schemas';
-import { awaitRenewal, DelegatedTokens, lifeLeft, refusedByProvider } from './delegated-tokens';
+import { DelegatedTokens } from './delegated-tokens';
+import { awaitRenewal, lifeLeft, refusedByProvider, Renewals, type RenewalTarget } from './renewals';
 
 /**
  * OpenID Connect scopes ask for identity claims, not for what the access token reaches; servers
@@ -57,6 +57,7 @@ export class ConsentService {
   private readonly providers: Oauth2ProvidersRepository;
   private readonly workloads: WorkloadIdentitiesRepository;
   private readonly delegated: DelegatedTokens;
+  private readonly renewals: Renewals;
 
   /**
    * A stored token is served while it has more than this to live; then the lifecycle is asked to
@@ -70,7 +71,8 @@ export class ConsentService {
     this.connections = new ConnectionsRepository(runtime.db, runtime.envelope);
     this.providers = new Oauth2ProvidersRepository(runtime.db);
     this.workloads = new WorkloadIdentitiesRepository(runtime.db);
-    this.delegated = new DelegatedTokens(runtime, this.margin);
+    this.renewals = new Renewals(runtime);
+    this.delegated = new DelegatedTokens(runtime, this.margin, this.renewals);
   }
 
   private callbackUrl(provider: Pick<Oauth2ProviderRecord, 'callbackId'>) {
@@ -78,7 +80,9 @@ export class ConsentService {
   }
 
   async token(wat: WorkloadAccessToken, input: GetResourceOauth2TokenInput): Promise<TokenAnswer> {
-    const provider = await this.providers.find(input.resourceCredentialProviderName);
+    const { caches } = this.runtime;
+    const name = input.resourceCredentialProviderName;
+    const provider = await caches.providers.find(name, () => this.providers.find(name));
     if (!provider)
       throw new ResourceNotFoundException(
         `OAuth2 credential provider ${input.resourceCredentialProviderName} does not exist`,
@@ -99,10 +103,13 @@ export class ConsentService {
       return this.poll(input.sessionUri, { workloadName: wat.workloadName, user, provider: provider.name });
 
     if (!input.forceAuthentication) {
-      const stored = await this.connections.read(connection);
+      const stored = await caches.connections.find(connection, () => this.connections.read(connection));
       if (stored && covers(stored.connection.scopes, input.scopes)) {
         if (lifeLeft(stored.connection) > this.margin) return { accessToken: stored.tokens.accessToken };
-        const renewed = await this.renew(connection, stored.connection.expiresAt);
+        const renewed = await this.renew(
+          { connectionId: connection, workloadName: wat.workloadName, providerName: provider.name },
+          stored.connection.expiresAt,
+        );
         if ('accessToken' in renewed) return renewed;
         // A new consent cannot fix a provider that refuses Mandate itself (e.g. a wrong client secret).
         if (renewed.failure && renewed.failure !== 'unavailable')
@@ -117,16 +124,13 @@ export class ConsentService {
    * from the vault; without a usable token, why the provider refused, if it did.
    */
   private async renew(
-    connection: string,
+    target: RenewalTarget,
     seen: Date | undefined,
   ): Promise<{ accessToken: string } | { failure?: string }> {
-    // No lifecycle, a lifecycle that needs consent, or a slow provider: what the vault holds decides.
-    const outcome = await awaitRenewal(
-      this.runtime.temporal.workflow
-        .getHandle(lifecycleWorkflowId(connection))
-        .executeUpdate(refreshUpdate, { args: [seen ? { seenExpiresAt: seen.toISOString() } : {}] }),
-      seen,
-    );
+    // A lifecycle that needs consent, or a slow provider: what the vault holds decides.
+    const outcome = await awaitRenewal(this.renewals.request(target, seen ?? new Date(0)), seen);
+    const connection = target.connectionId;
+    this.runtime.caches.connections.delete(connection);
     const stored = await this.connections.read(connection);
     if (stored && lifeLeft(stored.connection) > 0) return { accessToken: stored.tokens.accessToken };
     return outcome?.lastFailure ? { failure: outcome.lastFailure } : {};

@@ -1,4 +1,3 @@
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { decodeJwt } from 'jose';
 import type { WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
 import { ConnectionsRepository } from '../../../../libs/consent/connections.repository';
@@ -7,63 +6,13 @@ import { connectionId, userHash } from '../../../../libs/consent/user-key';
 import type { Oauth2ProviderRecord } from '../../../../libs/providers/oauth2-providers.repository';
 import type { Runtime } from '../../../../libs/runtime/runtime';
 import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
-import { connectionLifecycleWorkflow } from '../../../../workflows/connection-lifecycle/connection-lifecycle.workflow';
-import {
-  lifecycleStartOptions,
-  refreshUpdate,
-  type ConnectionLifecycleInput,
-  type LifecycleGrant,
-  type LifecycleStatus,
-  type TokenRequestShape,
+import type {
+  ConnectionLifecycleInput,
+  LifecycleGrant,
+  TokenRequestShape,
 } from '../../../../workflows/connection-lifecycle/definitions';
 import type { GetResourceOauth2TokenInput } from './consent.schemas';
-
-/** Milliseconds until a connection's access token expires; tokens without expiry never do. */
-export const lifeLeft = (connection: { expiresAt?: Date }) =>
-  connection.expiresAt ? connection.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
-
-/** How long a caller waits for a renewal while the token it already has is still valid. */
-const RENEWAL_WAIT_MS = 3000;
-
-/**
- * Waits for a renewal; while the caller's current token is still valid, at most a few seconds (or
- * half its remaining life), after which the caller serves that token: a slow or unreachable provider
- * never holds up a caller who has something valid to serve.
- */
-export async function awaitRenewal(
-  renewal: Promise<LifecycleStatus>,
-  currentExpiry: Date | undefined,
-): Promise<LifecycleStatus | undefined> {
-  const settled = renewal.then(
-    (status) => status,
-    () => undefined,
-  );
-  const left = currentExpiry ? currentExpiry.getTime() - Date.now() : 0;
-  if (left <= 0) return settled;
-  let timer: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
-    settled,
-    new Promise<undefined>((resolve) => {
-      // Half the remaining life at most, so what is served afterwards still has some to live.
-      timer = setTimeout(() => resolve(undefined), Math.min(left / 2, RENEWAL_WAIT_MS));
-    }),
-  ]);
-  clearTimeout(timer);
-  return outcome;
-}
-
-/**
- * The provider refused to renew and nothing valid is left. AgentCore answers upstream refusals as
- * ValidationException; the OAuth error code says what to fix (`invalid_client`: the client ID or secret).
- */
-export function refusedByProvider(providerName: string, failure: string): ValidationException {
-  return ValidationException.field(
-    'resourceCredentialProviderName',
-    failure === 'unavailable'
-      ? `the token endpoint of credential provider ${providerName} could not be reached; try again later`
-      : `the token endpoint of credential provider ${providerName} refused the request: ${failure}`,
-  );
-}
+import { awaitRenewal, lifeLeft, refusedByProvider, type Renewals } from './renewals';
 
 /** The request's scopes, resources and audiences in a canonical order: one connection per distinct request. */
 function requestShape(input: GetResourceOauth2TokenInput): TokenRequestShape {
@@ -87,6 +36,7 @@ export class DelegatedTokens {
     private readonly runtime: Runtime,
     /** A stored token is served while it has more than this to live. */
     private readonly margin: number,
+    private readonly renewals: Renewals,
   ) {
     this.connections = new ConnectionsRepository(runtime.db, runtime.envelope);
     this.subjects = new ExchangeSubjectsRepository(runtime.db, runtime.envelope);
@@ -157,30 +107,21 @@ export class DelegatedTokens {
     },
     beforeRenewal?: () => Promise<void>,
   ): Promise<{ accessToken: string }> {
-    const stored = await this.connections.read(connection);
+    const { caches } = this.runtime;
+    const stored = await caches.connections.find(connection, () => this.connections.read(connection));
     if (stored && lifeLeft(stored.connection) > this.margin)
       return { accessToken: stored.tokens.accessToken };
     await beforeRenewal?.();
-    const { config } = this.runtime;
     // Failures are not thrown: the vault decides below (a still-valid token is served, else an error).
     const outcome = await awaitRenewal(
-      this.runtime.temporal.workflow.executeUpdateWithStart(refreshUpdate, {
-        // A caller that found nothing saw "expired at the epoch": any grant made since then serves it.
-        args: [{ seenExpiresAt: (stored?.connection.expiresAt ?? new Date(0)).toISOString() }],
-        startWorkflowOperation: new WithStartWorkflowOperation(connectionLifecycleWorkflow, {
-          ...lifecycleStartOptions(
-            {
-              connectionId: connection,
-              ...lifecycle,
-              timing: config.lifecycle,
-            },
-            config.temporal.taskQueue,
-          ),
-          workflowIdConflictPolicy: 'USE_EXISTING',
-        }),
-      }),
+      // A caller that found nothing saw "expired at the epoch": any grant made since then serves it.
+      this.renewals.request(
+        { connectionId: connection, ...lifecycle },
+        stored?.connection.expiresAt ?? new Date(0),
+      ),
       stored?.connection.expiresAt,
     );
+    caches.connections.delete(connection);
     const renewed = await this.connections.read(connection);
     if (renewed && lifeLeft(renewed.connection) > 0) return { accessToken: renewed.tokens.accessToken };
     if (outcome?.lastFailure) throw refusedByProvider(lifecycle.providerName, outcome.lastFailure);

@@ -18,7 +18,11 @@ import { Oauth2ProvidersService } from './oauth2-providers.service';
           new Oauth2ProvidersRepository(runtime.db),
           new ProviderSecrets(runtime.secrets, secretWatchStarter(runtime)),
           runtime.config.deployment,
-          { publicUrl: runtime.config.http.publicUrl, outbound: runtime.config.outbound },
+          {
+            publicUrl: runtime.config.http.publicUrl,
+            outbound: runtime.config.outbound,
+            changed: (name) => runtime.caches.providers.delete(name),
+          },
         ),
     },
   ],

@@ -23,7 +23,12 @@ export class Oauth2ProvidersService {
     private readonly repository: Oauth2ProvidersRepository,
     private readonly secrets: ProviderSecrets,
     private readonly deployment: Deployment,
-    private readonly options: { publicUrl: string; outbound: OutboundPolicy },
+    private readonly options: {
+      publicUrl: string;
+      outbound: OutboundPolicy;
+      /** Told of every update and delete, so this process's cached copy goes at once. */
+      changed?: (name: string) => void;
+    },
   ) {}
 
   /** Each provider has its own callback URL, to register with the vendor as the redirect URI. */
@@ -100,6 +105,7 @@ export class Oauth2ProvidersService {
       throw notFound(input.name);
     }
     if (replaced.retire) await this.secrets.release(replaced.retire);
+    this.options.changed?.(input.name);
     await this.secrets.adopted(updated.secret);
     return this.describe(updated);
   }
@@ -107,6 +113,7 @@ export class Oauth2ProvidersService {
   async delete(name: string): Promise<void> {
     const deleted = await this.repository.delete(name);
     if (!deleted) throw notFound(name);
+    this.options.changed?.(name);
     await this.secrets.release(deleted.secret);
   }
 

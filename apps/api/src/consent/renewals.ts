@@ -1,0 +1,108 @@
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Runtime } from '../../../../libs/runtime/runtime';
+import { ValidationException } from '../../../../libs/wire/errors';
+import { connectionLifecycleWorkflow } from '../../../../workflows/connection-lifecycle/connection-lifecycle.workflow';
+import {
+  lifecycleStartOptions,
+  refreshUpdate,
+  type ConnectionLifecycleInput,
+  type LifecycleStatus,
+} from '../../../../workflows/connection-lifecycle/definitions';
+
+/** Milliseconds until a connection's access token expires; tokens without expiry never do. */
+export const lifeLeft = (connection: { expiresAt?: Date }) =>
+  connection.expiresAt ? connection.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
+
+/** How long a caller waits for a renewal while the token it already has is still valid. */
+const RENEWAL_WAIT_MS = 3000;
+/** How long a renewal request is retried when Temporal could not take it (a worker died, too many in flight). */
+const RENEWAL_RETRY_MS = 40_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What a renewal names: the connection and what its lifecycle is started with, should none be running. */
+export type RenewalTarget = Pick<
+  ConnectionLifecycleInput,
+  'connectionId' | 'workloadName' | 'providerName' | 'userHash' | 'grant'
+>;
+
+/**
+ * Renewal requests to connection lifecycles from this process, as a `refreshUpdate` with start: a
+ * connection whose lifecycle is not running (not started yet, or ended) gets one. Concurrent callers
+ * for one connection share one request (Temporal also limits the updates in flight per workflow); a
+ * request Temporal could not take is sent again with backoff, while an answer from the lifecycle
+ * itself (it needs consent) is final.
+ */
+export class Renewals {
+  private readonly inFlight = new Map<string, Promise<LifecycleStatus | undefined>>();
+
+  constructor(private readonly runtime: Runtime) {}
+
+  /** `seen`: the expiry the caller found in the vault (the epoch when it found nothing). */
+  request(target: RenewalTarget, seen: Date): Promise<LifecycleStatus | undefined> {
+    const shared = this.inFlight.get(target.connectionId);
+    if (shared) return shared;
+    const renewal = this.sendWithRetry(target, seen).finally(() => this.inFlight.delete(target.connectionId));
+    this.inFlight.set(target.connectionId, renewal);
+    return renewal;
+  }
+
+  private send(target: RenewalTarget, seen: Date): Promise<LifecycleStatus> {
+    const { config, temporal } = this.runtime;
+    return temporal.workflow.executeUpdateWithStart(refreshUpdate, {
+      args: [{ seenExpiresAt: seen.toISOString() }],
+      startWorkflowOperation: new WithStartWorkflowOperation(connectionLifecycleWorkflow, {
+        ...lifecycleStartOptions({ ...target, timing: config.lifecycle }, config.temporal.taskQueue),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+  }
+
+  private async sendWithRetry(target: RenewalTarget, seen: Date): Promise<LifecycleStatus | undefined> {
+    const deadline = Date.now() + RENEWAL_RETRY_MS;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.send(target, seen);
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError || Date.now() > deadline) return undefined;
+        await sleep(Math.min(100 * 2 ** attempt, 2000));
+      }
+    }
+  }
+}
+
+/**
+ * Waits for a renewal; while the caller's current token is still valid, at most a few seconds (or
+ * half its remaining life), after which the caller serves that token: a slow or unreachable provider
+ * never holds up a caller who has something valid to serve.
+ */
+export async function awaitRenewal(
+  renewal: Promise<LifecycleStatus | undefined>,
+  currentExpiry: Date | undefined,
+): Promise<LifecycleStatus | undefined> {
+  const left = currentExpiry ? currentExpiry.getTime() - Date.now() : 0;
+  if (left <= 0) return renewal;
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    renewal,
+    new Promise<undefined>((resolve) => {
+      // Half the remaining life at most, so what is served afterwards still has some to live.
+      timer = setTimeout(() => resolve(undefined), Math.min(left / 2, RENEWAL_WAIT_MS));
+    }),
+  ]);
+  clearTimeout(timer);
+  return outcome;
+}
+
+/**
+ * The provider refused to renew and nothing valid is left. AgentCore answers upstream refusals as
+ * ValidationException; the OAuth error code says what to fix (`invalid_client`: the client ID or secret).
+ */
+export function refusedByProvider(providerName: string, failure: string): ValidationException {
+  return ValidationException.field(
+    'resourceCredentialProviderName',
+    failure === 'unavailable'
+      ? `the token endpoint of credential provider ${providerName} could not be reached; try again later`
+      : `the token endpoint of credential provider ${providerName} refused the request: ${failure}`,
+  );
+}

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TtlCache } from './ttl-cache';
+
+describe('TtlCache', () => {
+  it('shares one load between concurrent misses and serves it until the TTL passes', async () => {
+    let now = 0;
+    let loads = 0;
+    const cache = new TtlCache<string, number>({ ttlMs: 100, maxEntries: 10, now: () => now });
+    const load = () => Promise.resolve((loads += 1));
+    assert.deepEqual(await Promise.all([cache.get('a', load), cache.get('a', load)]), [1, 1]);
+    now = 99;
+    assert.equal(await cache.get('a', load), 1);
+    now = 100;
+    assert.equal(await cache.get('a', load), 2);
+  });
+
+  it('keeps at most maxEntries, dropping the oldest, and forgets failed loads', async () => {
+    const cache = new TtlCache<number, number>({ ttlMs: 1000, maxEntries: 2 });
+    let loads = 0;
+    const load = () => Promise.resolve((loads += 1));
+    await cache.get(1, load);
+    await cache.get(2, load);
+    await cache.get(3, load);
+    assert.equal(await cache.get(2, load), 2, 'still cached');
+    assert.equal(await cache.get(1, load), 4, 'the oldest was dropped');
+    await assert.rejects(cache.get(9, () => Promise.reject(new Error('down'))));
+    assert.equal(await cache.get(9, () => Promise.resolve(7)), 7, 'a failure is not kept');
+  });
+});

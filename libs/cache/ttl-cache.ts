@@ -1,0 +1,44 @@
+/**
+ * A small in-process cache for the hot path: values live `ttlMs`, at most `maxEntries` are kept
+ * (the oldest goes first), and concurrent misses for one key share one load. Failed loads are not kept.
+ *
+ * @example
+ * const principals = new TtlCache<string, Principal | undefined>({ ttlMs: 30_000, maxEntries: 1000 });
+ * const principal = await principals.get(accessKeyId, () => repository.find(accessKeyId));
+ */
+export class TtlCache<K, V> {
+  private readonly entries = new Map<K, { value: Promise<V>; at: number }>();
+
+  constructor(private readonly options: { ttlMs: number; maxEntries: number; now?: () => number }) {}
+
+  private now() {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  get(key: K, load: () => Promise<V>): Promise<V> {
+    const hit = this.entries.get(key);
+    if (hit && this.now() - hit.at < this.options.ttlMs) return hit.value;
+    const value = load();
+    this.entries.delete(key);
+    this.entries.set(key, { value, at: this.now() });
+    if (this.entries.size > this.options.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    value.catch(() => {
+      if (this.entries.get(key)?.value === value) this.entries.delete(key);
+    });
+    return value;
+  }
+
+  /** Like `get`, but a load that finds nothing is not kept: the thing may be created any moment. */
+  async find(key: K, load: () => Promise<V>): Promise<V> {
+    const value = await this.get(key, load);
+    if (value === undefined) this.delete(key);
+    return value;
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+}
