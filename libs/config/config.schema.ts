@@ -39,6 +39,7 @@ export const environmentSchema = z.object({
   MANDATE_WAT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   MANDATE_WAT_KEY_ROTATION_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   MANDATE_SECRET_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  MANDATE_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
   MANDATE_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   MANDATE_SECRET_WATCH_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   MANDATE_VAULT_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
@@ -122,6 +123,11 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
       watchIntervalMs: env.MANDATE_SECRET_WATCH_INTERVAL_SECONDS * 1000,
     },
     vault: { refreshMs: env.MANDATE_VAULT_REFRESH_SECONDS * 1000 },
+    /**
+     * Workflows a worker keeps in memory between their tasks; sleeping lifecycles beyond it are
+     * replayed from their (short) history when their timer fires, so memory stays flat as connections grow.
+     */
+    worker: { maxCachedWorkflows: env.MANDATE_WORKER_MAX_CACHED_WORKFLOWS },
     /** How long the hot path may reuse a principal, a provider or a connection it read. */
     cache: { ttlMs: env.MANDATE_CACHE_TTL_SECONDS * 1000 },
     consent: { sessionTtlMs: env.MANDATE_SESSION_TTL_SECONDS * 1000 },

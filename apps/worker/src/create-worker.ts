@@ -18,6 +18,7 @@ export async function createWorker(runtime: Runtime, connection: NativeConnectio
     taskQueue: runtime.config.temporal.taskQueue,
     workflowsPath: require.resolve('../../../workflows'),
     dataConverter: { payloadCodecs: [runtime.payloadCodec] },
+    maxCachedWorkflows: runtime.config.worker.maxCachedWorkflows,
     activities: {
       ...createConsentActivities(consentDeps(runtime)),
       ...createLifecycleActivities(lifecycleDeps(runtime)),
