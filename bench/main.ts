@@ -18,7 +18,7 @@ import { watOverHttp } from './scenarios/wat';
  */
 async function main() {
   // The baseline worker of the consent scenario runs in this process; its progress is not the output.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const quick = process.argv.includes('--quick');
   const load = quick
     ? { warmupMs: 500, durationMs: 1500, repeats: 2 }
