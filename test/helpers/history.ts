@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 
+const LOCAL_ACTIVITY_MARKER_DATA = /\.markerRecordedEventAttributes\.details\.data\./;
+
 /** A workflow history with every payload decrypted, as text, and what the walk saw. */
 export interface DecodedHistory {
   text: string;
@@ -35,7 +37,10 @@ export async function decodedHistory(
         const [decoded] = await codec.decode([record]);
         return { ...decoded, data: Buffer.from(decoded!.data ?? []).toString('utf8') };
       }
-      if (!path.includes('searchAttributes')) plain.push(path);
+      // Search attributes are never encoded; a local activity's marker `data` is the SDK's own
+      // bookkeeping (sequence, attempt, activity type, time), written without the codec. Its result
+      // payload is encoded like every other.
+      if (!path.includes('searchAttributes') && !LOCAL_ACTIVITY_MARKER_DATA.test(path)) plain.push(path);
     }
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(record)) out[key] = await decodeAll(value, `${path}.${key}`);

@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   condition,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -19,7 +20,9 @@ import {
   type SessionStatus,
 } from './definitions';
 
-const { redeemCode } = proxyActivities<ConsentActivities>({
+// A local activity: the user and the app wait on it, and running it inside the workflow task saves
+// two round trips to the server (its result is recorded as a marker).
+const { redeemCode } = proxyLocalActivities<ConsentActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5 },
 });
