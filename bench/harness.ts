@@ -94,5 +94,3 @@ export function rssMb(pid: number): number {
 
 export const fmt = (f: Figure, digits = 0) =>
   `${f.median.toFixed(digits)} (${f.min.toFixed(digits)}..${f.max.toFixed(digits)})`;
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

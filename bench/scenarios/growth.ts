@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
 import { connectionId, userHash } from '../../libs/consent/user-key';
@@ -8,7 +9,7 @@ import {
   lifecycleWorkflowId,
 } from '../../workflows/connection-lifecycle/definitions';
 import type { BenchEnvironment } from '../environment';
-import { repeatLoad, rssMb, sleep } from '../harness';
+import { repeatLoad, rssMb } from '../harness';
 import { TOKEN_PATH, tokenRequest } from './hot-path';
 
 const userOf = (i: number) => `grown-${i}`;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GetResourceOauth2TokenCommand,
   GetWorkloadAccessTokenCommand,
@@ -5,7 +6,7 @@ import {
 import { temporal } from '@temporalio/proto';
 import { lifecycleStatusQuery } from '../../workflows/connection-lifecycle/definitions';
 import type { BenchEnvironment } from '../environment';
-import { rssMb, sleep } from '../harness';
+import { rssMb } from '../harness';
 
 /**
  * Refresh at scale: `connections` M2M connections whose tokens live 20 s, each renewed by its own

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
@@ -9,8 +10,6 @@ import type { TestIdp } from '../helpers/oidc-idp';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 import { startWorkerProcess } from '../helpers/worker-process';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `check` holds or `ms` pass; answers whether it held. */
 async function eventually(check: () => Promise<boolean> | boolean, ms: number): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -21,8 +22,6 @@ import { secretWatchStatusQuery, secretWatchWorkflowId } from '../../workflows/s
 import { startTestIdp, type TestIdp } from '../helpers/oidc-idp';
 import { createIdpProvider } from '../helpers/consent-flow';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('secret watch: a rotated external secret reaches every cache before its TTL', () => {
   let test: TestStack;

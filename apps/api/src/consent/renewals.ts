@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Runtime } from '../../../../libs/runtime/runtime';
 import { ValidationException } from '../../../../libs/wire/errors';
@@ -17,8 +18,6 @@ export const lifeLeft = (connection: { expiresAt?: Date }) =>
 const RENEWAL_WAIT_MS = 3000;
 /** How long a renewal request is retried when Temporal could not take it (a worker died, too many in flight). */
 const RENEWAL_RETRY_MS = 40_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What a renewal names: the connection and what its lifecycle is started with, should none be running. */
 export type RenewalTarget = Pick<
