@@ -29,20 +29,24 @@ export class ApiKeyProvidersService {
     if (!secret) throw ValidationException.field('apiKey', 'apiKey or apiKeySecretConfig is required');
     // Checked first so a duplicate never leaves a managed secret behind.
     if (await this.repository.exists(input.name)) throw conflict(input.name);
-    const stored = await this.secrets.create('apikey', input.name, API_KEY_FIELDS, secret);
-    const now = new Date();
-    const record: ApiKeyProviderRecord = {
-      name: input.name,
-      secret: stored,
-      tags: input.tags ?? {},
-      createdAt: now,
-      updatedAt: now,
-    };
-    if (!(await this.repository.insert(record))) {
-      await this.secrets.release(stored);
-      throw conflict(input.name);
-    }
-    await this.secrets.adopted(record.secret);
+    const record = await this.secrets.createWith(
+      'apikey',
+      input.name,
+      API_KEY_FIELDS,
+      secret,
+      async (stored) => {
+        const now = new Date();
+        const fresh: ApiKeyProviderRecord = {
+          name: input.name,
+          secret: stored,
+          tags: input.tags ?? {},
+          createdAt: now,
+          updatedAt: now,
+        };
+        return (await this.repository.insert(fresh)) ? fresh : undefined;
+      },
+    );
+    if (!record) throw conflict(input.name);
     return this.summary(record);
   }
 
@@ -67,20 +71,15 @@ export class ApiKeyProvidersService {
     const current = await this.require(input.name);
     const secret = this.secretOf(input);
     if (!secret) throw ValidationException.field('apiKey', 'apiKey or apiKeySecretConfig is required');
-    const { next, retire } = await this.secrets.replace(
+    const updated = await this.secrets.replaceWith(
       'apikey',
       input.name,
       API_KEY_FIELDS,
       current.secret,
       secret,
+      (next) => this.repository.updateSecret(input.name, next, new Date()),
     );
-    const updated = await this.repository.updateSecret(input.name, next, new Date());
-    if (!updated) {
-      if (retire) await this.secrets.release(next);
-      throw notFound(input.name);
-    }
-    if (retire) await this.secrets.release(retire);
-    await this.secrets.adopted(updated.secret);
+    if (!updated) throw notFound(input.name);
     return this.describe(updated);
   }
 

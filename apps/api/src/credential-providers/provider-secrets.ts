@@ -93,12 +93,58 @@ export class ProviderSecrets {
     private readonly watchExternal: (arn: string) => Promise<void> = () => Promise.resolve(),
   ) {}
 
-  /** Called once a provider is stored with this secret: external secrets get their rotation watch. */
-  async adopted(secret: StoredSecret): Promise<void> {
+  /**
+   * Creates a provider's secret, then the provider with it (`store`, which answers undefined when the
+   * name was taken meanwhile): a refused store leaves no managed secret behind, and a stored external
+   * secret gets its rotation watch.
+   */
+  async createWith<R>(
+    kind: 'apikey' | 'oauth2',
+    provider: string,
+    fields: SecretFields,
+    input: SecretInput,
+    store: (secret: StoredSecret) => Promise<R | undefined>,
+  ): Promise<R | undefined> {
+    const secret = await this.create(kind, provider, fields, input);
+    const stored = await store(secret);
+    if (stored === undefined) {
+      await this.release(secret);
+      return undefined;
+    }
+    await this.adopted(secret);
+    return stored;
+  }
+
+  /**
+   * Applies an update's secret (none: the current one stays), then stores the provider with it
+   * (`store` answers undefined when the provider is gone): the secret no longer in use is released.
+   */
+  async replaceWith<R>(
+    kind: 'apikey' | 'oauth2',
+    provider: string,
+    fields: SecretFields,
+    current: StoredSecret,
+    input: SecretInput | undefined,
+    store: (secret: StoredSecret) => Promise<R | undefined>,
+  ): Promise<R | undefined> {
+    const { next, retire } = input
+      ? await this.replace(kind, provider, fields, current, input)
+      : { next: current, retire: undefined };
+    const stored = await store(next);
+    if (stored === undefined) {
+      if (retire) await this.release(next);
+      return undefined;
+    }
+    if (retire) await this.release(retire);
+    await this.adopted(next);
+    return stored;
+  }
+
+  private async adopted(secret: StoredSecret): Promise<void> {
     if (secret.source === 'EXTERNAL') await this.watchExternal(secret.ref.arn);
   }
 
-  async create(
+  private async create(
     kind: 'apikey' | 'oauth2',
     provider: string,
     fields: SecretFields,
@@ -130,7 +176,7 @@ export class ProviderSecrets {
   }
 
   /** Applies an update: a new managed value becomes a new version; a change of source swaps the secret. */
-  async replace(
+  private async replace(
     kind: 'apikey' | 'oauth2',
     provider: string,
     fields: SecretFields,

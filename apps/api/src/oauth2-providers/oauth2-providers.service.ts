@@ -44,23 +44,22 @@ export class Oauth2ProvidersService {
         'clientSecret or clientSecretConfig is required',
       );
     if (await this.repository.exists(input.name)) throw conflict(input.name);
-    const stored = await this.secrets.create('oauth2', input.name, clientSecretFields(config.member), secret);
-    const now = new Date();
-    const record: Oauth2ProviderRecord = {
-      name: input.name,
-      vendor: input.credentialProviderVendor,
-      config,
-      secret: stored,
-      callbackId: randomUUID(),
-      tags: input.tags ?? {},
-      createdAt: now,
-      updatedAt: now,
-    };
-    if (!(await this.repository.insert(record))) {
-      await this.secrets.release(stored);
-      throw conflict(input.name);
-    }
-    await this.secrets.adopted(record.secret);
+    const fields = clientSecretFields(config.member);
+    const record = await this.secrets.createWith('oauth2', input.name, fields, secret, async (stored) => {
+      const now = new Date();
+      const fresh: Oauth2ProviderRecord = {
+        name: input.name,
+        vendor: input.credentialProviderVendor,
+        config,
+        secret: stored,
+        callbackId: randomUUID(),
+        tags: input.tags ?? {},
+        createdAt: now,
+        updatedAt: now,
+      };
+      return (await this.repository.insert(fresh)) ? fresh : undefined;
+    });
+    if (!record) throw conflict(input.name);
     return this.describe(record);
   }
 
@@ -86,27 +85,21 @@ export class Oauth2ProvidersService {
   async update(input: Oauth2ProviderInput) {
     const current = await this.require(input.name);
     const { config, secret } = toProviderConfig(input, this.options.outbound);
-    const replaced = secret
-      ? await this.secrets.replace(
-          'oauth2',
-          input.name,
-          clientSecretFields(config.member),
-          current.secret,
-          secret,
-        )
-      : { next: current.secret };
-    const updated = await this.repository.replace(
+    const updated = await this.secrets.replaceWith(
+      'oauth2',
       input.name,
-      { vendor: input.credentialProviderVendor, config, secret: replaced.next },
-      new Date(),
+      clientSecretFields(config.member),
+      current.secret,
+      secret,
+      (next) =>
+        this.repository.replace(
+          input.name,
+          { vendor: input.credentialProviderVendor, config, secret: next },
+          new Date(),
+        ),
     );
-    if (!updated) {
-      if (replaced.retire) await this.secrets.release(replaced.next);
-      throw notFound(input.name);
-    }
-    if (replaced.retire) await this.secrets.release(replaced.retire);
+    if (!updated) throw notFound(input.name);
     this.options.changed?.(input.name);
-    await this.secrets.adopted(updated.secret);
     return this.describe(updated);
   }
 
