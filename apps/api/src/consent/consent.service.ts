@@ -28,7 +28,7 @@ import { secretUnusable } from '../credential-providers/provider-secrets';
 import { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
 import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './consent.schemas';
 import { DelegatedTokens } from './delegated-tokens';
-import { awaitRenewal, lifeLeft, refusedByProvider, Renewals, type RenewalTarget } from './renewals';
+import { awaitRenewal, lifeLeft, providerFailure, Renewals, type RenewalTarget } from './renewals';
 
 /**
  * OpenID Connect scopes ask for identity claims, not for what the access token reaches; servers
@@ -111,9 +111,9 @@ export class ConsentService {
           stored.connection.expiresAt,
         );
         if ('accessToken' in renewed) return renewed;
-        // A new consent cannot fix a provider that refuses Mandate itself (e.g. a wrong client secret).
-        if (renewed.failure && renewed.failure !== 'unavailable')
-          throw refusedByProvider(provider.name, renewed.failure);
+        // A new consent cannot fix a provider that refuses Mandate itself (e.g. a wrong client secret)
+        // or cannot be reached; the user's grant is still there.
+        if (renewed.failure) throw providerFailure(provider.name, renewed.failure);
       }
     }
     return this.startSession(wat, input, provider, user, connection);

@@ -12,7 +12,7 @@ import type {
   TokenRequestShape,
 } from '../../../../workflows/connection-lifecycle/definitions';
 import type { GetResourceOauth2TokenInput } from './consent.schemas';
-import { awaitRenewal, lifeLeft, refusedByProvider, type Renewals } from './renewals';
+import { awaitRenewal, lifeLeft, providerFailure, type Renewals } from './renewals';
 
 /** The request's scopes, resources and audiences in a canonical order: one connection per distinct request. */
 function requestShape(input: GetResourceOauth2TokenInput): TokenRequestShape {
@@ -124,7 +124,7 @@ export class DelegatedTokens {
     caches.connections.delete(connection);
     const renewed = await this.connections.read(connection);
     if (renewed && lifeLeft(renewed.connection) > 0) return { accessToken: renewed.tokens.accessToken };
-    if (outcome?.lastFailure) throw refusedByProvider(lifecycle.providerName, outcome.lastFailure);
+    if (outcome?.lastFailure) throw providerFailure(lifecycle.providerName, outcome.lastFailure);
     throw new InternalServerException(
       `No token could be obtained from credential provider ${lifecycle.providerName}; try again`,
     );

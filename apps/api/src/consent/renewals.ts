@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Runtime } from '../../../../libs/runtime/runtime';
-import { ValidationException } from '../../../../libs/wire/errors';
+import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
 import { connectionLifecycleWorkflow } from '../../../../workflows/connection-lifecycle/connection-lifecycle.workflow';
 import {
   lifecycleStartOptions,
@@ -94,14 +94,20 @@ export async function awaitRenewal(
 }
 
 /**
- * The provider refused to renew and nothing valid is left. AgentCore answers upstream refusals as
- * ValidationException; the OAuth error code says what to fix (`invalid_client`: the client ID or secret).
+ * The provider could not renew and nothing valid is left. A refusal is a ValidationException, as
+ * AgentCore answers upstream refusals, with the OAuth error code that says what to fix (`invalid_client`:
+ * the client ID or secret); an unreachable provider is an InternalServerException, which callers retry.
  */
-export function refusedByProvider(providerName: string, failure: string): ValidationException {
+export function providerFailure(
+  providerName: string,
+  failure: string,
+): ValidationException | InternalServerException {
+  if (failure === 'unavailable')
+    return new InternalServerException(
+      `The token endpoint of credential provider ${providerName} could not be reached; try again later`,
+    );
   return ValidationException.field(
     'resourceCredentialProviderName',
-    failure === 'unavailable'
-      ? `the token endpoint of credential provider ${providerName} could not be reached; try again later`
-      : `the token endpoint of credential provider ${providerName} refused the request: ${failure}`,
+    `the token endpoint of credential provider ${providerName} refused the request: ${failure}`,
   );
 }
