@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -41,13 +41,18 @@ export class ManagedProcess {
       env: options.env,
       detached: true,
     });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    // Both streams write one log, which ends when both have closed ('close'), not when the first ends.
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    const logWritten = new Promise((resolve) => child.once('close', () => log.end(resolve)));
     const managed = new ManagedProcess(options.name, child);
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     while (Date.now() < deadline) {
       if (managed.exited) {
-        throw new Error(`${options.name} exited during start-up; see ${options.logFile}`);
+        await logWritten;
+        throw new Error(
+          `${options.name} exited during start-up; see ${options.logFile}, which ends with:\n${lastLines(options.logFile)}`,
+        );
       }
       if (await options.ready().catch(() => false)) return managed;
       await sleep(200);
@@ -83,5 +88,14 @@ export class ManagedProcess {
     } catch {
       this.child.kill(signal);
     }
+  }
+}
+
+/** The end of a log, so that a start-up failure explains itself where the log is not at hand (CI). */
+function lastLines(file: string, count = 5): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-count).join('\n');
+  } catch {
+    return '(no log)';
   }
 }

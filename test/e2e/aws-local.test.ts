@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,7 +24,8 @@ import { startLocalAws, type LocalAws } from '../../apps/aws-local/src/server';
 import { awsClientOptions } from '../../libs/aws/clients';
 
 describe('local Secrets Manager and KMS endpoint, through the official AWS SDK clients', () => {
-  const stateFile = join(mkdtempSync(join(tmpdir(), 'mandate-aws-')), 'aws-local.json');
+  const stateDir = mkdtempSync(join(tmpdir(), 'mandate-aws-'));
+  const stateFile = join(stateDir, 'aws-local.json');
   let aws: LocalAws;
   let secrets: SecretsManagerClient;
   let kms: KMSClient;
@@ -36,6 +37,7 @@ describe('local Secrets Manager and KMS endpoint, through the official AWS SDK c
   });
   after(async () => {
     await aws.close();
+    rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('keeps AWSCURRENT and AWSPREVIOUS across a rotation', async () => {
