@@ -70,6 +70,18 @@ export class ConnectionsRepository {
     };
   }
 
+  /** The ids of every connection a user has from one workload to one provider, whatever its flow. */
+  async idsOf(owner: { workloadName: string; userHash: string; providerName: string }): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('connections')
+      .select('id')
+      .where('workload_name', '=', owner.workloadName)
+      .where('user_hash', '=', owner.userHash)
+      .where('provider_name', '=', owner.providerName)
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
   /** Forgets a connection's tokens: the next request for it starts a new consent. */
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('connections').where('id', '=', id).execute();

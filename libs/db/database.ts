@@ -11,6 +11,7 @@ import * as serverSecrets from './migrations/0005-server-secrets';
 import * as tokenExchange from './migrations/0006-token-exchange';
 import * as auditLog from './migrations/0007-audit-log';
 import * as secretVersions from './migrations/0008-secret-versions';
+import * as connectionOwners from './migrations/0009-connection-owners';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0006-token-exchange': tokenExchange,
   '0007-audit-log': auditLog,
   '0008-secret-versions': secretVersions,
+  '0009-connection-owners': connectionOwners,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

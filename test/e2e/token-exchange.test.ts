@@ -126,6 +126,35 @@ describe('on-behalf-of token exchange (RFC 8693, RFC 7523) against oidc-provider
     assert.ok(exchangesFor(TOKEN_EXCHANGE, 'carol') >= 2);
   });
 
+  it("revokes the user's on-behalf-of connections with the user's connection: the next call exchanges anew", async () => {
+    const wat = await watForUser('frank');
+    const first = (await obo(wat, 'exchange', ['read'])).accessToken!;
+    const second = (await obo(wat, 'exchange', ['read', 'write'])).accessToken!;
+    assert.equal(exchangesFor(TOKEN_EXCHANGE, 'frank'), 2, 'two request shapes, two connections');
+    const { db } = test.stack.runtime;
+    const rowsOf = async () =>
+      (await db.selectFrom('connections').select('id').where('provider_name', '=', 'exchange').execute()).map(
+        (row) => row.id,
+      );
+    const before = await rowsOf();
+
+    const revoked = await test.extension('RevokeResourceOauth2Connection', {
+      workloadIdentityToken: wat,
+      resourceCredentialProviderName: 'exchange',
+    });
+    assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+    const after = await rowsOf();
+    assert.equal(before.length - after.length, 2, "frank's two connections left the vault, no one else's");
+    const subjects = await db.selectFrom('exchange_subjects').select('connection_id').execute();
+    for (const id of before.filter((id) => !after.includes(id)))
+      assert.ok(!subjects.some((s) => s.connection_id === id), 'the sealed user token went too');
+
+    const again = (await obo(wat, 'exchange', ['read'])).accessToken!;
+    assert.notEqual(again, first);
+    assert.notEqual(again, second);
+    assert.equal(exchangesFor(TOKEN_EXCHANGE, 'frank'), 3, 'exchanged anew after the revocation');
+  });
+
   it('refuses what cannot be exchanged with ValidationException naming the field', async () => {
     const noJwt = (
       await data.send(new GetWorkloadAccessTokenForUserIdCommand({ workloadName: 'agent', userId: 'dave' }))
@@ -175,6 +204,7 @@ describe('on-behalf-of token exchange (RFC 8693, RFC 7523) against oidc-provider
       for (const secret of [userToken, issued, idp.clientSecret])
         assert.ok(!history.text.includes(secret), `a secret appears in ${execution.workflowId}`);
       assert.deepEqual(history.plain, [], 'every payload outside search attributes is encrypted');
+      if (execution.status.name !== 'RUNNING') continue; // revoked above
       const handle = runtime.temporal.workflow.getHandle(execution.workflowId);
       assert.ok(['ACTIVE', 'REFRESHING'].includes((await handle.query(lifecycleStatusQuery)).state));
       seen += 1;

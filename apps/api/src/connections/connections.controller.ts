@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { ConnectionsRepository } from '../../../../libs/consent/connections.repository';
 import { connectionId, userHash } from '../../../../libs/consent/user-key';
 import type { Runtime } from '../../../../libs/runtime/runtime';
 import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
@@ -18,13 +19,17 @@ const revokeInput = z.object({
 });
 
 /**
- * Mandate extension: revoke the connection of the user a workload access token names, for one
- * provider. The connection's lifecycle revokes the tokens at the provider (RFC 7009, where supported),
+ * Mandate extension: revoke the connections of the user a workload access token names, for one
+ * provider: the user-federation one and any on-behalf-of ones. The connection's lifecycle revokes the tokens at the provider (RFC 7009, where supported),
  * deletes them from the vault and ends; the next token request starts a new consent.
  */
 @Controller('identities')
 export class ConnectionsController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  private readonly connections: ConnectionsRepository;
+
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
+    this.connections = new ConnectionsRepository(runtime.db, runtime.envelope);
+  }
 
   @Post('RevokeResourceOauth2Connection')
   @HttpCode(200)
@@ -34,7 +39,22 @@ export class ConnectionsController {
     const wat = request.wat;
     if (!wat) throw new InternalServerException('The workload access token was not verified');
     if (!wat.user) throw ValidationException.field('workloadIdentityToken', 'must be minted for a user');
-    const id = connectionId(wat.workloadName, userHash(wat.user), input.resourceCredentialProviderName);
+    const owner = {
+      workloadName: wat.workloadName,
+      userHash: userHash(wat.user),
+      providerName: input.resourceCredentialProviderName,
+    };
+    // The user-federation connection (revoked even if not stored yet: its consent may be in flight)
+    // and every on-behalf-of connection the user has through this workload to this provider.
+    const ids = new Set([
+      connectionId(owner.workloadName, owner.userHash, owner.providerName),
+      ...(await this.connections.idsOf(owner)),
+    ]);
+    await Promise.all([...ids].map((id) => this.revokeOne(id, owner)));
+    return {};
+  }
+
+  private async revokeOne(id: string, owner: { workloadName: string; providerName: string }) {
     const { lifecycle, temporal } = this.runtime.config;
     this.runtime.caches.connections.delete(id);
     // With-start: a connection whose lifecycle has ended is revoked by a new run of it.
@@ -43,8 +63,8 @@ export class ConnectionsController {
         ...lifecycleStartOptions(
           {
             connectionId: id,
-            workloadName: wat.workloadName,
-            providerName: input.resourceCredentialProviderName,
+            workloadName: owner.workloadName,
+            providerName: owner.providerName,
             timing: lifecycle,
           },
           temporal.taskQueue,
@@ -54,6 +74,5 @@ export class ConnectionsController {
     });
     // Dropped again once revoked: a request meanwhile may have cached the tokens anew.
     this.runtime.caches.connections.delete(id);
-    return {};
   }
 }
