@@ -127,27 +127,41 @@ describe('on-behalf-of token exchange (RFC 8693, RFC 7523) against oidc-provider
   });
 
   it("revokes the user's on-behalf-of connections with the user's connection: the next call exchanges anew", async () => {
+    const { db } = test.stack.runtime;
+    const stored = async () =>
+      new Set(
+        (
+          await db.selectFrom('connections').select('id').where('provider_name', '=', 'exchange').execute()
+        ).map((row) => row.id),
+      );
+    // Other users' rows come and go on their own (their 8 s user tokens expire), so frank's rows are
+    // told apart as the ones his calls added.
+    const earlier = await stored();
     const wat = await watForUser('frank');
     const first = (await obo(wat, 'exchange', ['read'])).accessToken!;
     const second = (await obo(wat, 'exchange', ['read', 'write'])).accessToken!;
     assert.equal(exchangesFor(TOKEN_EXCHANGE, 'frank'), 2, 'two request shapes, two connections');
-    const { db } = test.stack.runtime;
-    const rowsOf = async () =>
-      (await db.selectFrom('connections').select('id').where('provider_name', '=', 'exchange').execute()).map(
-        (row) => row.id,
-      );
-    const before = await rowsOf();
+    const franks = [...(await stored())].filter((id) => !earlier.has(id));
+    assert.equal(franks.length, 2);
+    const before = await stored();
+    await obo(await watForUser('grace'), 'exchange', ['read']);
+    const graces = [...(await stored())].filter((id) => !before.has(id));
+    assert.equal(graces.length, 1);
 
     const revoked = await test.extension('RevokeResourceOauth2Connection', {
       workloadIdentityToken: wat,
       resourceCredentialProviderName: 'exchange',
     });
     assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
-    const after = await rowsOf();
-    assert.equal(before.length - after.length, 2, "frank's two connections left the vault, no one else's");
-    const subjects = await db.selectFrom('exchange_subjects').select('connection_id').execute();
-    for (const id of before.filter((id) => !after.includes(id)))
-      assert.ok(!subjects.some((s) => s.connection_id === id), 'the sealed user token went too');
+    const after = await stored();
+    for (const id of franks) assert.ok(!after.has(id), "frank's connection left the vault");
+    assert.ok(after.has(graces[0]!), "another user's connection to the same provider stays");
+    const subjects = new Set(
+      (await db.selectFrom('exchange_subjects').select('connection_id').execute()).map(
+        (row) => row.connection_id,
+      ),
+    );
+    for (const id of franks) assert.ok(!subjects.has(id), 'the sealed user token went too');
 
     const again = (await obo(wat, 'exchange', ['read'])).accessToken!;
     assert.notEqual(again, first);

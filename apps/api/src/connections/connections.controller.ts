@@ -20,8 +20,9 @@ const revokeInput = z.object({
 
 /**
  * Mandate extension: revoke the connections of the user a workload access token names, for one
- * provider: the user-federation one and any on-behalf-of ones. The connection's lifecycle revokes the tokens at the provider (RFC 7009, where supported),
- * deletes them from the vault and ends; the next token request starts a new consent.
+ * provider: the user-federation one and any on-behalf-of ones. Each connection's lifecycle revokes the
+ * tokens at the provider (RFC 7009, where supported), deletes them from the vault and ends; the next
+ * token request starts a new consent or exchange.
  */
 @Controller('identities')
 export class ConnectionsController {
