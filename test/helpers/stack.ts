@@ -8,6 +8,7 @@ import { loadConfigWith } from '../../libs/config/config';
 import { freePort } from '../../libs/local-stack/ports';
 import { createLogger } from '../../libs/logging/logger';
 import { startLocalStack, type LocalStack } from '../../apps/standalone/src/local-stack';
+import { recordHistories } from './record-histories';
 import { signedFetch } from './signed-fetch';
 
 export interface TestStack {
@@ -104,6 +105,12 @@ export async function startTestStack(
     },
     stop: () => stack.stop(),
     async destroy() {
+      const recordTo = process.env.MANDATE_RECORD_HISTORIES;
+      // A test that stopped Temporal on purpose leaves nothing to record; the stack stops regardless.
+      if (recordTo)
+        await recordHistories(stack.runtime.temporal, stack.runtime.payloadCodec, recordTo).catch(
+          (err: Error) => process.stderr.write(`histories not recorded: ${err.message}\n`),
+        );
       await stack.stop();
       rmSync(config.dataDir, { recursive: true, force: true });
     },
