@@ -16,7 +16,7 @@ async function portsOfAnotherProcess(count: number): Promise<number[]> {
     (async () => {
       const ports = [];
       for (let i = 0; i < ${count}; i++) ports.push(await freePort());
-      console.log(JSON.stringify(ports));
+      process.stdout.write(JSON.stringify(ports));
     })();`;
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', script]);
   return JSON.parse(stdout) as number[];
