@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
+import type { Payload, PayloadCodec } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 /**
@@ -37,7 +37,7 @@ async function decryptPayloads(node: unknown, codec: PayloadCodec): Promise<void
   for (const [key, value] of Object.entries(record)) {
     if (isEncrypted(value)) [record[key]] = await codec.decode([value]);
     else if (Array.isArray(value) && value.some(isEncrypted))
-      record[key] = await codec.decode(value as never);
+      record[key] = await codec.decode(value as Payload[]);
     else await decryptPayloads(value, codec);
   }
 }
