@@ -3,7 +3,7 @@
 // version, so clean clones and CI reuse one build. Plain Node with no dependencies: it runs right
 // after `npm ci` and must not depend on anything the project builds.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,10 @@ function goInstall(go, name, spec, targetDir) {
     child.on('close', (code) => {
       clearInterval(ticker);
       const seconds = Math.round((Date.now() - started) / 1000);
+      // go install names the binary after the module's last path element (`server` for the UI
+      // server); the cache keeps it under the tool's own name.
+      const built = join(targetDir, spec.module.split('/').pop());
+      if (code === 0 && built !== join(targetDir, name)) renameSync(built, join(targetDir, name));
       if (code === 0) say(`${name} ${spec.version} built in ${seconds} s`);
       else rmSync(targetDir, { recursive: true, force: true });
       resolve({ ok: code === 0, detail: lastLines.join('\n') });

@@ -63,6 +63,23 @@ export const environmentSchema = z.object({
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  MANDATE_TEMPORAL_UI_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        url(['http', 'https']).refine(
+          (o) => new URL(o).origin === o,
+          'must be an origin, e.g. https://temporal-ui.example.com',
+        ),
+      ),
+    )
+    .default([]),
 
   AWS_REGION: z.string().min(1).optional(),
   MANDATE_AWS_ENDPOINT_URL: url(['http', 'https']).optional(),
@@ -157,8 +174,12 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
       tlsCaPath: env.TEMPORAL_TLS_CA_PATH,
       apiKey: env.TEMPORAL_API_KEY,
       devServer: { port: env.TEMPORAL_DEV_PORT, uiPort: env.TEMPORAL_UI_PORT },
-      /** Browser origins of the Temporal UI, allowed to call the codec endpoint. */
-      uiOrigins: [`http://127.0.0.1:${env.TEMPORAL_UI_PORT}`, `http://localhost:${env.TEMPORAL_UI_PORT}`],
+      /** Browser origins of the Temporal UI, allowed to call the codec endpoint: the local one and any configured. */
+      uiOrigins: [
+        `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`,
+        `http://localhost:${env.TEMPORAL_UI_PORT}`,
+        ...env.MANDATE_TEMPORAL_UI_ORIGINS,
+      ],
     },
     aws: {
       region: env.AWS_REGION ?? env.MANDATE_REGION,

@@ -7,29 +7,25 @@ import { requireTool } from './tools';
 
 export interface TemporalDevServer {
   address: string;
-  uiUrl: string;
   process: ManagedProcess;
 }
 
 /**
- * Runs `temporal server start-dev` with SQLite persistence in `dataDir`, the Web UI, and Mandate's
- * search attributes registered.
+ * Runs `temporal server start-dev` with SQLite persistence in `dataDir` and Mandate's search
+ * attributes registered. Headless: the Web UI runs as a server of its own (`startTemporalUiServer`),
+ * since the dev server's built-in UI cannot be told to send credentials to the codec endpoint.
  *
  * @example
- * const server = await startTemporalDevServer({ dataDir: '.mandate', port: 7233, uiPort: 8233 });
+ * const server = await startTemporalDevServer({ dataDir: '.mandate', port: 7233 });
  * // ... server.address === '127.0.0.1:7233'
  * await server.process.stop();
  */
 export async function startTemporalDevServer(options: {
   dataDir: string;
   port: number;
-  uiPort: number;
   namespace?: string;
-  uiCodecEndpoint?: string;
-  headless?: boolean;
 }): Promise<TemporalDevServer> {
   await assertPortFree(options.port, 'Temporal gRPC', 'TEMPORAL_DEV_PORT');
-  if (!options.headless) await assertPortFree(options.uiPort, 'Temporal Web UI', 'TEMPORAL_UI_PORT');
   const address = `127.0.0.1:${options.port}`;
   const args = [
     'server',
@@ -38,8 +34,7 @@ export async function startTemporalDevServer(options: {
     '127.0.0.1',
     '--port',
     String(options.port),
-    '--ui-port',
-    String(options.uiPort),
+    '--headless',
     '--db-filename',
     join(options.dataDir, 'temporal.sqlite'),
     '--log-format',
@@ -47,8 +42,6 @@ export async function startTemporalDevServer(options: {
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
-  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
-  if (options.headless) args.push('--headless');
 
   const process = await ManagedProcess.start({
     name: 'Temporal dev server',
@@ -58,7 +51,7 @@ export async function startTemporalDevServer(options: {
     ready: () => temporalAnswers(address),
     timeoutMs: 90_000,
   });
-  return { address, uiUrl: `http://127.0.0.1:${options.uiPort}`, process };
+  return { address, process };
 }
 
 async function temporalAnswers(address: string): Promise<boolean> {

@@ -9,6 +9,9 @@ interface ToolSpec {
   optional?: boolean;
 }
 
+/** The Go programs `npm run setup` installs (the keys of tools.json). */
+export type ToolName = 'temporal' | 'temporal-ui-server';
+
 const repoRoot = resolve(__dirname, '..', '..');
 const specs = JSON.parse(readFileSync(join(repoRoot, 'tools.json'), 'utf8')) as Record<string, ToolSpec>;
 
@@ -18,7 +21,7 @@ const specs = JSON.parse(readFileSync(join(repoRoot, 'tools.json'), 'utf8')) as 
  * @example
  * findTool('temporal'); // '/root/.cache/mandate/tools/temporal-v1.5.1/temporal'
  */
-export function findTool(name: 'temporal'): string | undefined {
+export function findTool(name: ToolName): string | undefined {
   const spec = specs[name];
   if (!spec) return undefined;
   const cached = join(toolsCacheDir(), `${name}-${spec.version}`, name);
@@ -27,7 +30,7 @@ export function findTool(name: 'temporal'): string | undefined {
   return onPath.status === 0 ? onPath.stdout.trim() : undefined;
 }
 
-export function requireTool(name: 'temporal'): string {
+export function requireTool(name: ToolName): string {
   const path = findTool(name);
   if (!path) {
     throw new Error(`${name} is not installed. Run \`npm run setup\` first (it builds ${name} with Go).`);

@@ -97,8 +97,6 @@ describe('faults: worker killed mid-refresh, Temporal restarted with timers pend
     temporal = await startTemporalDevServer({
       dataDir: test.dataDir,
       port: Number(test.env.TEMPORAL_DEV_PORT),
-      uiPort: Number(test.env.TEMPORAL_UI_PORT),
-      headless: true,
     });
     // The 20 s token is due for refresh 10 s before expiry; the worker and the API reconnect by themselves.
     let current = token;

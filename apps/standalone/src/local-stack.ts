@@ -7,6 +7,7 @@ import {
   startTemporalDevServer,
   type TemporalDevServer,
 } from '../../../libs/local-stack/temporal-dev-server';
+import { startTemporalUiServer, type TemporalUiServer } from '../../../libs/local-stack/temporal-ui-server';
 import type { Logger } from '../../../libs/logging/logger';
 import { ensureAdmin, openRuntime, temporalAddress, type Runtime } from '../../../libs/runtime/runtime';
 import { connectWorker } from '../../../libs/temporal/connection';
@@ -38,7 +39,7 @@ export async function startLocalStack(
   options: { worker?: boolean } = {},
 ): Promise<LocalStack> {
   await assertPortFree(config.http.port, 'Mandate API', 'MANDATE_PORT');
-  const started: { temporal?: TemporalDevServer; aws?: LocalAws } = {};
+  const started: { temporal?: TemporalDevServer; ui?: TemporalUiServer; aws?: LocalAws } = {};
   let runtime: Runtime | undefined;
   let app: NestFastifyApplication | undefined;
   let worker: Worker | undefined;
@@ -51,6 +52,7 @@ export async function startLocalStack(
     await workerDone.catch(() => undefined);
     await connection?.close();
     await runtime?.close();
+    await started.ui?.process.stop();
     await started.temporal?.process.stop();
     await started.aws?.close();
   };
@@ -70,9 +72,13 @@ export async function startLocalStack(
       started.temporal = await startTemporalDevServer({
         dataDir: config.dataDir,
         port: config.temporal.devServer.port,
-        uiPort: config.temporal.devServer.uiPort,
         namespace: config.temporal.namespace,
-        uiCodecEndpoint: `${config.http.publicUrl}/codec`,
+      });
+      started.ui = await startTemporalUiServer({
+        dataDir: config.dataDir,
+        port: config.temporal.devServer.uiPort,
+        temporalAddress: started.temporal.address,
+        codecEndpoint: `${config.http.publicUrl}/codec`,
       });
       effective = { ...effective, temporal: { ...effective.temporal, address: started.temporal.address } };
     }
@@ -91,7 +97,7 @@ export async function startLocalStack(
       config: effective,
       runtime,
       apiUrl: effective.http.publicUrl,
-      temporalUiUrl: started.temporal?.uiUrl,
+      temporalUiUrl: started.ui?.url,
       temporalDevServer: started.temporal,
       workerDone,
       stop,

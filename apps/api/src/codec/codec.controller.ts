@@ -49,8 +49,13 @@ export class CodecController {
   @Public()
   session(@Query('token') token: string | undefined, @Res() reply: FastifyReply) {
     if (!sameToken(token, this.token)) throw new AccessDeniedException('The codec token is not valid');
+    // SameSite=Strict still reaches the codec from the UI: same-site ignores ports and subdomains.
+    const secure = this.runtime.config.http.publicUrl.startsWith('https:') ? '; Secure' : '';
     void reply
-      .header('set-cookie', `${COOKIE}=${this.token}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=43200`)
+      .header(
+        'set-cookie',
+        `${COOKIE}=${this.token}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=43200${secure}`,
+      )
       .header('content-type', 'text/html; charset=utf-8')
       .send(
         '<!doctype html><title>Mandate codec</title><p>This browser may now decode Mandate payloads in the Temporal UI.</p>',
