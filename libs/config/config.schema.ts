@@ -10,6 +10,24 @@ const url = (protocols: readonly string[]) =>
     message: `must start with ${protocols.map((p) => `${p}:`).join(' or ')}`,
   });
 
+/** A comma-separated list of origins (scheme, host and port; no path). */
+const origins = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      url(['http', 'https']).refine(
+        (value) => new URL(value).origin === value,
+        'must be origins, e.g. https://idp.example.com:8443',
+      ),
+    ),
+  );
+
 /**
  * Every environment variable Mandate reads, with its default. This is the only place that knows
  * the variable names; the rest of the code receives the typed {@link Config}.
@@ -63,23 +81,10 @@ export const environmentSchema = z.object({
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
-  MANDATE_TEMPORAL_UI_ORIGINS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        url(['http', 'https']).refine(
-          (o) => new URL(o).origin === o,
-          'must be an origin, e.g. https://temporal-ui.example.com',
-        ),
-      ),
-    )
-    .default([]),
+  MANDATE_TEMPORAL_UI_ORIGINS: origins.default([]),
+  MANDATE_ALLOW_PRIVATE_URL_ORIGINS: origins.default([]),
+  MANDATE_DEMO_IDP_PORT: port.default(9400),
+  MANDATE_DEMO_APP_PORT: port.default(9401),
 
   AWS_REGION: z.string().min(1).optional(),
   MANDATE_AWS_ENDPOINT_URL: url(['http', 'https']).optional(),
@@ -132,7 +137,11 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
     outbound: {
       /** Loopback and private-network URLs (and plain http to them) for local IdPs; off in production. */
       allowPrivateNetworks: env.MANDATE_ALLOW_PRIVATE_NETWORK_URLS,
+      /** The same, for these origins only (the demo's IdP). */
+      allowedPrivateOrigins: env.MANDATE_ALLOW_PRIVATE_URL_ORIGINS,
     },
+    /** `npm run demo`: where its identity provider and the agent's web app listen. */
+    demo: { idpPort: env.MANDATE_DEMO_IDP_PORT, appPort: env.MANDATE_DEMO_APP_PORT },
     jwt: { clockToleranceSeconds: env.MANDATE_JWT_CLOCK_TOLERANCE_SECONDS },
     secrets: {
       cacheTtlMs: env.MANDATE_SECRET_CACHE_TTL_SECONDS * 1000,

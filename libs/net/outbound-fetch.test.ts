@@ -54,6 +54,17 @@ describe('outbound URL guard', () => {
     );
   });
 
+  it('lets through the allowed private origins only, port included', async () => {
+    const demo = { allowPrivateNetworks: false, allowedPrivateOrigins: [`http://localhost:${port}`] };
+    assert.equal(assertOutboundUrl(`http://localhost:${port}/x`, demo).port, String(port));
+    assert.throws(() => assertOutboundUrl(`http://localhost:${port + 1}/x`, demo), /only https/);
+    assert.throws(() => assertOutboundUrl(`http://127.0.0.1:${port}/x`, demo), /only https/);
+    assert.throws(() => assertOutboundUrl('https://10.0.0.8/x', demo), /not a public address/);
+    const guarded = createOutboundFetch(demo);
+    assert.deepEqual(await (await guarded(`http://localhost:${port}/`)).json(), { ok: true });
+    await assert.rejects(guarded(`http://127.0.0.1:${port}/`), /only https/);
+  });
+
   it('refuses at connect time a host name that resolves to a loopback address', async () => {
     const guarded = createOutboundFetch(strict);
     await assert.rejects(guarded(`https://localhost:${port}/`), (err: Error) => {

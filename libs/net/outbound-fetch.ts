@@ -19,6 +19,20 @@ export interface OutboundPolicy {
    * development and tests only; production leaves it off.
    */
   allowPrivateNetworks: boolean;
+  /**
+   * Origins (`http://127.0.0.1:9400`) reachable even though private or plain http, while every other
+   * URL keeps the full guard: one local IdP, such as the demo's, without opening the whole network.
+   */
+  allowedPrivateOrigins?: readonly string[];
+}
+
+function originAllowed(url: URL, policy: OutboundPolicy): boolean {
+  return policy.allowedPrivateOrigins?.includes(url.origin) ?? false;
+}
+
+/** Whether the policy lets any plain-http URL through (openid-client refuses them unless told). */
+export function allowsPlainHttp(policy: OutboundPolicy): boolean {
+  return policy.allowPrivateNetworks || (policy.allowedPrivateOrigins?.length ?? 0) > 0;
 }
 
 /** Only ordinary public unicast addresses are reachable unless the policy allows private ones. */
@@ -40,6 +54,7 @@ export function assertOutboundUrl(raw: string, policy: OutboundPolicy): URL {
   }
   if (url.username || url.password)
     throw new OutboundUrlRefused(raw, 'URLs with credentials are not fetched');
+  if (originAllowed(url, policy)) return url;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (url.protocol === 'http:') {
     const local =
@@ -67,13 +82,19 @@ export function assertOutboundUrl(raw: string, policy: OutboundPolicy): URL {
  * await fetch('https://accounts.google.com/.well-known/openid-configuration');
  */
 export function createOutboundFetch(policy: OutboundPolicy, timeoutMs = 10_000): typeof fetch {
+  // A name among the allowed origins may resolve to a private address; its port was checked before.
+  const allowedHosts = new Set(
+    (policy.allowedPrivateOrigins ?? []).map((origin) => new URL(origin).hostname),
+  );
   const agent = new Agent({
     connect: {
       timeout: timeoutMs,
       lookup: (hostname, options, callback) => {
         dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
           if (err) return callback(err, '', 0);
-          const refused = addresses.find((a) => !addressAllowed(a.address, policy));
+          const refused = allowedHosts.has(hostname)
+            ? undefined
+            : addresses.find((a) => !addressAllowed(a.address, policy));
           if (refused) {
             return callback(
               new OutboundUrlRefused(hostname, `resolves to ${refused.address}, not a public address`),

@@ -11,7 +11,7 @@ import { bootstrapAdmin } from '../auth/bootstrap-admin';
 import { JwtVerifier } from '../auth/jwt.verifier';
 import { WatKeyRing } from '../auth/wat-keys';
 import { WorkloadAccessTokens } from '../auth/workload-access-token';
-import { createOutboundFetch } from '../net/outbound-fetch';
+import { allowsPlainHttp, createOutboundFetch } from '../net/outbound-fetch';
 import { OAuthClients } from '../oauth/oauth-client';
 import { PrincipalsRepository } from '../auth/principals.repository';
 import type { Config } from '../config/config';
@@ -161,7 +161,8 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     rewrapVault,
     oauth: new OAuthClients({
       fetch: outboundFetch,
-      allowInsecureRequests: config.outbound.allowPrivateNetworks,
+      // The outbound guard decides which http URLs are fetched; openid-client must not refuse them again.
+      allowInsecureRequests: allowsPlainHttp(config.outbound),
     }),
     jwtVerifier: new JwtVerifier({
       fetch: outboundFetch,
