@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../../../libs/config/config';
-import { PortInUseError } from '../../../libs/local-stack/ports';
+import { loadConfig } from '../../../libs/config/config';
 import { createLogger } from '../../../libs/logging/logger';
+import { exitOnStartFailure, runInForeground } from '../../standalone/src/foreground';
 import { startDemo } from './demo';
 
 /** `npm run demo`: Mandate with a demo identity provider and the agent's app, until Ctrl-C. */
@@ -29,27 +29,7 @@ async function main() {
   ];
   process.stdout.write(lines.filter((l) => l !== undefined).join('\n'));
 
-  let stopping = false;
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nStopping the demo ...\n');
-    await demo.stop();
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
-  stack.workerDone.then(
-    () => void shutdown(stopping ? 0 : 1),
-    (err: unknown) => {
-      log.error({ err }, 'worker failed');
-      void shutdown(1);
-    },
-  );
+  runInForeground({ name: 'the demo', stop: () => demo.stop(), workerDone: stack.workerDone, log });
 }
 
-main().catch((err: unknown) => {
-  const known = err instanceof ConfigError || err instanceof PortInUseError;
-  process.stderr.write(`${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure);

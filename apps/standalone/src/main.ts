@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../../../libs/config/config';
-import { PortInUseError } from '../../../libs/local-stack/ports';
+import { loadConfig } from '../../../libs/config/config';
 import { createLogger } from '../../../libs/logging/logger';
+import { exitOnStartFailure, runInForeground } from './foreground';
 import { startLocalStack } from './local-stack';
 
 /** `npm start`: the whole service on embedded defaults, in the foreground until Ctrl-C. */
@@ -31,28 +31,7 @@ async function main() {
   ];
   process.stdout.write(lines.filter((l) => l !== undefined).join('\n'));
 
-  let stopping = false;
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nStopping Mandate ...\n');
-    await stack.stop();
-    process.stdout.write('Stopped.\n');
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
-  stack.workerDone.then(
-    () => void shutdown(stopping ? 0 : 1),
-    (err: unknown) => {
-      log.error({ err }, 'worker failed');
-      void shutdown(1);
-    },
-  );
+  runInForeground({ name: 'Mandate', stop: () => stack.stop(), workerDone: stack.workerDone, log });
 }
 
-main().catch((err: unknown) => {
-  const known = err instanceof ConfigError || err instanceof PortInUseError;
-  process.stderr.write(`${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure);
