@@ -116,18 +116,6 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   });
   await watKeys.start();
   const outboundFetch = createOutboundFetch(config.outbound);
-  const admin = await bootstrapAdmin(principals, {
-    fromEnvironment: config.auth.adminCredentials,
-    credentialsFile: config.auth.adminCredentialsFile,
-  });
-  log.info(
-    {
-      accessKeyId: admin.accessKeyId,
-      source: admin.source,
-      credentialsFile: config.auth.adminCredentialsFile,
-    },
-    'admin principal ready',
-  );
   const secretsManager = createSecretsManagerClient(config.aws);
   const payloadCodec = await loadPayloadCodec(db, envelope);
   const temporal = createTemporalClient(config.temporal, temporalAddress(config), payloadCodec);
