@@ -7,6 +7,7 @@ import type { PrincipalWithSecret } from '../auth/sigv4.verifier';
 import { TtlCache } from '../cache/ttl-cache';
 import type { StoredConnection } from '../consent/connections.repository';
 import type { Oauth2ProviderRecord } from '../providers/oauth2-providers.repository';
+import type { WorkloadIdentityRecord } from '../workload-identities/workload-identities.repository';
 import { bootstrapAdmin } from '../auth/bootstrap-admin';
 import { JwtVerifier } from '../auth/jwt.verifier';
 import { WatKeyRing } from '../auth/wat-keys';
@@ -49,7 +50,7 @@ export interface Runtime {
   workloadAccessTokens: WorkloadAccessTokens;
   /**
    * The hot path's caches (`MANDATE_CACHE_TTL_SECONDS`): principals by access key id, OAuth2
-   * providers by name, connections by id. Writers in this process drop what they change; other
+   * providers and workload identities by name, connections by id. Writers in this process drop what they change; other
    * processes see a change within the TTL.
    */
   caches: HotCaches;
@@ -62,6 +63,7 @@ export interface HotCaches {
   principals: TtlCache<string, PrincipalWithSecret | undefined>;
   providers: TtlCache<string, Oauth2ProviderRecord | undefined>;
   connections: TtlCache<string, StoredConnection | undefined>;
+  workloads: TtlCache<string, WorkloadIdentityRecord | undefined>;
 }
 
 /** The Temporal frontend to use: the configured one, else the local dev server's. */
@@ -165,6 +167,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       principals: new TtlCache(cacheOptions),
       providers: new TtlCache(cacheOptions),
       connections: new TtlCache(cacheOptions),
+      workloads: new TtlCache(cacheOptions),
     },
     async close() {
       clearInterval(vaultTimer);

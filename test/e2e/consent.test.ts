@@ -253,6 +253,16 @@ for (const engine of ['pglite', 'postgres'] as const)
       assert.equal(err.fieldList?.[0]?.name, 'resourceOauth2ReturnUrl');
     });
 
+    it('refuses a return URL off the allow-list even when the vault holds a token for the user', async () => {
+      const wat = await watFor('alice');
+      assert.ok((await ask(wat)).accessToken, 'the vault holds alice’s token (first test)');
+      const err = await rejects(
+        ask(wat, { resourceOauth2ReturnUrl: 'https://evil.example.com/steal' }),
+        ValidationException,
+      );
+      assert.equal(err.fieldList?.[0]?.name, 'resourceOauth2ReturnUrl');
+    });
+
     it('completes two concurrent sessions of different users, each with its own token', async () => {
       const [gina, hank] = await Promise.all([ask(await watFor('gina')), ask(await watFor('hank'))]);
       await Promise.all([consent(gina.authorizationUrl!, 'gina'), consent(hank.authorizationUrl!, 'hank')]);

@@ -25,7 +25,10 @@ import {
 } from '../../../../workflows/authorization-session/definitions';
 import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../../../workflows/search-attributes';
 import { secretUnusable } from '../credential-providers/provider-secrets';
-import { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
+import {
+  WorkloadIdentitiesRepository,
+  type WorkloadIdentityRecord,
+} from '../../../../libs/workload-identities/workload-identities.repository';
 import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './consent.schemas';
 import { DelegatedTokens } from './delegated-tokens';
 import { awaitRenewal, lifeLeft, providerFailure, Renewals, type RenewalTarget } from './renewals';
@@ -102,6 +105,10 @@ export class ConsentService {
     if (input.sessionUri)
       return this.poll(input.sessionUri, { workloadName: wat.workloadName, user, provider: provider.name });
 
+    // Checked before the vault: a return URL off the allow-list is refused whether or not a token exists.
+    const workload = await this.workload(wat.workloadName);
+    if (input.resourceOauth2ReturnUrl) assertReturnUrl(workload, input.resourceOauth2ReturnUrl);
+
     if (!input.forceAuthentication) {
       const stored = await caches.connections.find(connection, () => this.connections.read(connection));
       if (stored && covers(stored.connection.scopes, input.scopes)) {
@@ -116,7 +123,13 @@ export class ConsentService {
         if (renewed.failure) throw providerFailure(provider.name, renewed.failure);
       }
     }
-    return this.startSession(wat, input, provider, user, connection);
+    return this.startSession(wat, input, provider, workload, user, connection);
+  }
+
+  private async workload(name: string): Promise<WorkloadIdentityRecord> {
+    const workload = await this.runtime.caches.workloads.find(name, () => this.workloads.find(name));
+    if (!workload) throw new ResourceNotFoundException(`Workload identity ${name} does not exist`);
+    return workload;
   }
 
   /**
@@ -161,21 +174,13 @@ export class ConsentService {
     wat: WorkloadAccessToken,
     input: GetResourceOauth2TokenInput,
     provider: Oauth2ProviderRecord,
+    workload: WorkloadIdentityRecord,
     user: string,
     connection: string,
   ): Promise<TokenAnswer> {
-    const workload = await this.workloads.find(wat.workloadName);
-    if (!workload)
-      throw new ResourceNotFoundException(`Workload identity ${wat.workloadName} does not exist`);
     const returnUrl = input.resourceOauth2ReturnUrl;
     if (!returnUrl)
       throw ValidationException.field('resourceOauth2ReturnUrl', 'is required to start a user consent');
-    if (!workload.allowedReturnUrls.includes(returnUrl)) {
-      throw ValidationException.field(
-        'resourceOauth2ReturnUrl',
-        `is not one of the allowed return URLs of workload identity ${workload.name}`,
-      );
-    }
 
     const clientSecret = await this.runtime.secrets
       .read(provider.secret.ref)
@@ -332,5 +337,15 @@ export class ConsentService {
       workload.jwtAuthorizer,
     );
     return { kind: 'jwt', iss: verified.iss, sub: verified.sub };
+  }
+}
+
+/** The one check of a return URL: exactly one of the workload identity's allowed URLs. */
+function assertReturnUrl(workload: WorkloadIdentityRecord, returnUrl: string): void {
+  if (!workload.allowedReturnUrls.includes(returnUrl)) {
+    throw ValidationException.field(
+      'resourceOauth2ReturnUrl',
+      `is not one of the allowed return URLs of workload identity ${workload.name}`,
+    );
   }
 }

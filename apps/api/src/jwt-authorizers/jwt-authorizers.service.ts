@@ -9,7 +9,7 @@ import { ResourceNotFoundException, ValidationException } from '../../../../libs
 import type {
   WorkloadIdentitiesRepository,
   WorkloadIdentityRecord,
-} from '../workload-identities/workload-identities.repository';
+} from '../../../../libs/workload-identities/workload-identities.repository';
 import type { z } from 'zod';
 import type { customJwtAuthorizer } from './jwt-authorizer.schemas';
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { Runtime } from '../../../../libs/runtime/runtime';
 import { RUNTIME } from '../tokens';
-import { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
+import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 import { TagsController } from './tags.controller';
 import { TagsService } from './tags.service';
 

@@ -1,6 +1,6 @@
 import { parseWorkloadIdentityArn, type Deployment } from '../../../../libs/wire/arn';
 import { ResourceNotFoundException, ValidationException } from '../../../../libs/wire/errors';
-import type { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
+import type { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 
 const MAX_TAGS = 50;
 

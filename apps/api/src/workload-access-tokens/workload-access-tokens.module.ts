@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { Runtime } from '../../../../libs/runtime/runtime';
 import { RUNTIME } from '../tokens';
-import { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
+import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 import { WorkloadAccessTokensController } from './workload-access-tokens.controller';
 import { WorkloadAccessTokensService } from './workload-access-tokens.service';
 

@@ -4,7 +4,7 @@ import { AccessDeniedException, ResourceNotFoundException } from '../../../../li
 import type {
   WorkloadIdentitiesRepository,
   WorkloadIdentityRecord,
-} from '../workload-identities/workload-identities.repository';
+} from '../../../../libs/workload-identities/workload-identities.repository';
 
 /** The three ways to mint a workload access token, as AgentCore's data plane offers them. */
 export class WorkloadAccessTokensService {

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import type { Runtime } from '../../../../libs/runtime/runtime';
 import { RUNTIME } from '../tokens';
 import { WorkloadIdentitiesController } from './workload-identities.controller';
-import { WorkloadIdentitiesRepository } from './workload-identities.repository';
+import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 import { WorkloadIdentitiesService } from './workload-identities.service';
 
 @Module({
@@ -15,6 +15,7 @@ import { WorkloadIdentitiesService } from './workload-identities.service';
         new WorkloadIdentitiesService(
           new WorkloadIdentitiesRepository(runtime.db),
           runtime.config.deployment,
+          (name) => runtime.caches.workloads.delete(name),
         ),
     },
   ],

@@ -1,7 +1,10 @@
 import { workloadIdentityArn, type Deployment } from '../../../../libs/wire/arn';
 import { ConflictException, ResourceNotFoundException } from '../../../../libs/wire/errors';
 import { paginate } from '../../../../libs/wire/pagination';
-import type { WorkloadIdentitiesRepository, WorkloadIdentityRecord } from './workload-identities.repository';
+import type {
+  WorkloadIdentitiesRepository,
+  WorkloadIdentityRecord,
+} from '../../../../libs/workload-identities/workload-identities.repository';
 import type {
   CreateWorkloadIdentityInput,
   ListWorkloadIdentitiesInput,
@@ -18,6 +21,8 @@ export class WorkloadIdentitiesService {
   constructor(
     private readonly repository: WorkloadIdentitiesRepository,
     private readonly deployment: Deployment,
+    /** Told after a change, so this process's hot-path cache drops the identity at once. */
+    private readonly changed: (name: string) => void = () => undefined,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -64,11 +69,13 @@ export class WorkloadIdentitiesService {
       updatedAt: this.now(),
     });
     if (!updated) throw notFound(input.name);
+    this.changed(input.name);
     return this.describe(updated);
   }
 
   async delete(name: string): Promise<void> {
     if (!(await this.repository.delete(name))) throw notFound(name);
+    this.changed(name);
   }
 
   private async require(name: string): Promise<WorkloadIdentityRecord> {

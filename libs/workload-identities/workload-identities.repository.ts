@@ -1,5 +1,5 @@
-import type { CustomJwtAuthorizer } from '../../../../libs/auth/jwt-authorizer';
-import type { VaultDb } from '../../../../libs/db/database';
+import type { CustomJwtAuthorizer } from '../auth/jwt-authorizer';
+import type { VaultDb } from '../db/database';
 
 export interface WorkloadIdentityRecord {
   name: string;
