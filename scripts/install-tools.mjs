@@ -75,7 +75,7 @@ for (const [name, spec] of Object.entries(tools)) {
   }
   const go = goBinary();
   if (!go) {
-    const message = `${name} is not installed and Go is not available to build it. Install Go 1.22 or later (https://go.dev/doc/install) and run \`npm run setup\` again, or put a ${name} binary on PATH.`;
+    const message = `${name} is not installed and Go is not available to build it. Install Go 1.25 or later (https://go.dev/doc/install) and run \`npm run setup\` again, or put a ${name} binary on PATH.`;
     if (spec.optional) say(`${message} Continuing without it.`);
     else {
       say(message);
