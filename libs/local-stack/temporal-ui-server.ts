@@ -15,9 +15,10 @@ export interface TemporalUiServer {
  * browser's codec requests carry no cookie, so an operator's codec session never reaches Mandate.
  * JSON is valid YAML, which is what the UI server reads.
  */
-export function temporalUiConfig(options: {
+function temporalUiConfig(options: {
   port: number;
   temporalAddress: string;
+  namespace: string;
   codecEndpoint: string;
 }): string {
   return `${JSON.stringify(
@@ -26,7 +27,7 @@ export function temporalUiConfig(options: {
       host: '127.0.0.1',
       port: options.port,
       enableUi: true,
-      defaultNamespace: 'default',
+      defaultNamespace: options.namespace,
       hideLogs: true,
       // The CSRF cookie of the UI itself, over plain http on loopback (as the dev server's UI does).
       cors: { cookieInsecure: true },
@@ -43,7 +44,7 @@ export function temporalUiConfig(options: {
  *
  * @example
  * const ui = await startTemporalUiServer({ dataDir: '.mandate', port: 8233,
- *   temporalAddress: '127.0.0.1:7233', codecEndpoint: 'http://127.0.0.1:8088/codec' });
+ *   temporalAddress: '127.0.0.1:7233', namespace: 'default', codecEndpoint: 'http://127.0.0.1:8088/codec' });
  * // ... ui.url === 'http://127.0.0.1:8233'
  * await ui.process.stop();
  */
@@ -51,6 +52,7 @@ export async function startTemporalUiServer(options: {
   dataDir: string;
   port: number;
   temporalAddress: string;
+  namespace: string;
   codecEndpoint: string;
 }): Promise<TemporalUiServer> {
   await assertPortFree(options.port, 'Temporal Web UI', 'TEMPORAL_UI_PORT');

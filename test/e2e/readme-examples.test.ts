@@ -16,7 +16,7 @@ const repoRoot = resolve(__dirname, '..', '..');
 const README_ENDPOINT = 'http://127.0.0.1:8088';
 
 /** The README's code block after `<!-- readme-example: NAME -->`, exactly as printed. */
-export function readmeExample(readme: string, name: string): string {
+function readmeExample(readme: string, name: string): string {
   const match = new RegExp(`<!-- readme-example: ${name} -->\\s*\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``).exec(
     readme,
   );

@@ -58,7 +58,7 @@ export async function startDemoApp(options: {
     const { workloadAccessToken } = await data.send(
       new GetWorkloadAccessTokenForUserIdCommand({ workloadName: DEMO.workloadName, userId: DEMO.userId }),
     );
-    const answer = await data.send(
+    return data.send(
       new GetResourceOauth2TokenCommand({
         workloadIdentityToken: workloadAccessToken,
         resourceCredentialProviderName: DEMO.providerName,
@@ -70,7 +70,6 @@ export async function startDemoApp(options: {
         forceAuthentication: force,
       }),
     );
-    return answer;
   };
 
   const done = (title: string, detail: string) =>

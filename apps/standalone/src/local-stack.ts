@@ -78,6 +78,7 @@ export async function startLocalStack(
         dataDir: config.dataDir,
         port: config.temporal.devServer.uiPort,
         temporalAddress: started.temporal.address,
+        namespace: config.temporal.namespace,
         codecEndpoint: `${config.http.publicUrl}/codec`,
       });
       effective = { ...effective, temporal: { ...effective.temporal, address: started.temporal.address } };
