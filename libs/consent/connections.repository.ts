@@ -16,6 +16,8 @@ export interface Connection {
   userHash: string;
   scopes: string[];
   expiresAt?: Date;
+  /** When the tokens were obtained (stored); with the expiry, the token's total life. */
+  obtainedAt?: Date;
 }
 
 /** A connection with its tokens, as read from the vault. */
@@ -65,6 +67,7 @@ export class ConnectionsRepository {
         userHash: row.user_hash,
         scopes: row.scopes,
         ...(row.expires_at ? { expiresAt: new Date(row.expires_at) } : {}),
+        obtainedAt: new Date(row.updated_at),
       },
       tokens,
     };

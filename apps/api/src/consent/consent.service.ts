@@ -5,6 +5,7 @@ import type { Principal } from '../../../../libs/auth/sigv4.verifier';
 import type { WatUser, WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
 import { ConnectionsRepository } from '../../../../libs/consent/connections.repository';
 import { SessionsRepository, type AuthSession } from '../../../../libs/consent/sessions.repository';
+import { servable, unexpired } from '../../../../libs/consent/token-freshness';
 import { connectionId, userHash } from '../../../../libs/consent/user-key';
 import { randomValues } from '../../../../libs/oauth/oauth-client';
 import {
@@ -31,7 +32,7 @@ import {
 } from '../../../../libs/workload-identities/workload-identities.repository';
 import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './consent.schemas';
 import { DelegatedTokens } from './delegated-tokens';
-import { awaitRenewal, lifeLeft, providerFailure, Renewals, type RenewalTarget } from './renewals';
+import { awaitRenewal, providerFailure, Renewals, type RenewalTarget } from './renewals';
 
 /**
  * OpenID Connect scopes ask for identity claims, not for what the access token reaches; servers
@@ -63,19 +64,19 @@ export class ConsentService {
   private readonly renewals: Renewals;
 
   /**
-   * A stored token is served while it has more than this to live; then the lifecycle is asked to
-   * refresh. Half the lifecycle's own skew, so scheduled refreshes normally come first.
+   * The most a stored token keeps back before the lifecycle is asked to refresh (a quarter of its
+   * life when that is less): half the lifecycle's own skew, so scheduled refreshes normally come first.
    */
-  private readonly margin: number;
+  private readonly maxMargin: number;
 
   constructor(private readonly runtime: Runtime) {
-    this.margin = runtime.config.lifecycle.refreshSkewMs / 2;
+    this.maxMargin = runtime.config.lifecycle.refreshSkewMs / 2;
     this.sessions = new SessionsRepository(runtime.db, runtime.envelope);
     this.connections = new ConnectionsRepository(runtime.db, runtime.envelope);
     this.providers = new Oauth2ProvidersRepository(runtime.db);
     this.workloads = new WorkloadIdentitiesRepository(runtime.db);
     this.renewals = new Renewals(runtime);
-    this.delegated = new DelegatedTokens(runtime, this.margin, this.renewals);
+    this.delegated = new DelegatedTokens(runtime, this.maxMargin, this.renewals);
   }
 
   private callbackUrl(provider: Pick<Oauth2ProviderRecord, 'callbackId'>) {
@@ -112,7 +113,7 @@ export class ConsentService {
     if (!input.forceAuthentication) {
       const stored = await caches.connections.find(connection, () => this.connections.read(connection));
       if (stored && covers(stored.connection.scopes, input.scopes)) {
-        if (lifeLeft(stored.connection) > this.margin) return { accessToken: stored.tokens.accessToken };
+        if (servable(stored.connection, this.maxMargin)) return { accessToken: stored.tokens.accessToken };
         const renewed = await this.renew(
           { connectionId: connection, workloadName: wat.workloadName, providerName: provider.name },
           stored.connection.expiresAt,
@@ -145,7 +146,7 @@ export class ConsentService {
     const connection = target.connectionId;
     this.runtime.caches.connections.delete(connection);
     const stored = await this.connections.read(connection);
-    if (stored && lifeLeft(stored.connection) > 0) return { accessToken: stored.tokens.accessToken };
+    if (stored && unexpired(stored.connection)) return { accessToken: stored.tokens.accessToken };
     return outcome?.lastFailure ? { failure: outcome.lastFailure } : {};
   }
 

@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import type { WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
 import { ConnectionsRepository } from '../../../../libs/consent/connections.repository';
 import { ExchangeSubjectsRepository } from '../../../../libs/consent/exchange-subjects.repository';
+import { servable, unexpired } from '../../../../libs/consent/token-freshness';
 import { connectionId, userHash } from '../../../../libs/consent/user-key';
 import type { Oauth2ProviderRecord } from '../../../../libs/providers/oauth2-providers.repository';
 import type { Runtime } from '../../../../libs/runtime/runtime';
@@ -12,7 +13,7 @@ import type {
   TokenRequestShape,
 } from '../../../../workflows/connection-lifecycle/definitions';
 import type { GetResourceOauth2TokenInput } from './consent.schemas';
-import { awaitRenewal, lifeLeft, providerFailure, type Renewals } from './renewals';
+import { awaitRenewal, providerFailure, type Renewals } from './renewals';
 
 /** The request's scopes, resources and audiences in a canonical order: one connection per distinct request. */
 function requestShape(input: GetResourceOauth2TokenInput): TokenRequestShape {
@@ -34,8 +35,8 @@ export class DelegatedTokens {
 
   constructor(
     private readonly runtime: Runtime,
-    /** A stored token is served while it has more than this to live. */
-    private readonly margin: number,
+    /** The most a stored token keeps back before it is renewed (see `servable`). */
+    private readonly maxMargin: number,
     private readonly renewals: Renewals,
   ) {
     this.connections = new ConnectionsRepository(runtime.db, runtime.envelope);
@@ -109,7 +110,7 @@ export class DelegatedTokens {
   ): Promise<{ accessToken: string }> {
     const { caches } = this.runtime;
     const stored = await caches.connections.find(connection, () => this.connections.read(connection));
-    if (stored && lifeLeft(stored.connection) > this.margin)
+    if (stored && servable(stored.connection, this.maxMargin))
       return { accessToken: stored.tokens.accessToken };
     await beforeRenewal?.();
     // Failures are not thrown: the vault decides below (a still-valid token is served, else an error).
@@ -123,7 +124,7 @@ export class DelegatedTokens {
     );
     caches.connections.delete(connection);
     const renewed = await this.connections.read(connection);
-    if (renewed && lifeLeft(renewed.connection) > 0) return { accessToken: renewed.tokens.accessToken };
+    if (renewed && unexpired(renewed.connection)) return { accessToken: renewed.tokens.accessToken };
     if (outcome?.lastFailure) throw providerFailure(lifecycle.providerName, outcome.lastFailure);
     throw new InternalServerException(
       `No token could be obtained from credential provider ${lifecycle.providerName}; try again`,

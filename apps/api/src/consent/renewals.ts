@@ -10,10 +10,6 @@ import {
   type LifecycleStatus,
 } from '../../../../workflows/connection-lifecycle/definitions';
 
-/** Milliseconds until a connection's access token expires; tokens without expiry never do. */
-export const lifeLeft = (connection: { expiresAt?: Date }) =>
-  connection.expiresAt ? connection.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
-
 /** How long a caller waits for a renewal while the token it already has is still valid. */
 const RENEWAL_WAIT_MS = 3000;
 /** How long a renewal request is retried when Temporal could not take it (a worker died, too many in flight). */
