@@ -1,3 +1,4 @@
+import { CodedError } from '../errors/coded-error';
 /** AgentCore's `CustomJWTAuthorizerConfiguration`, as Mandate stores it for a workload identity. */
 export interface CustomJwtAuthorizer {
   discoveryUrl: string;
@@ -32,16 +33,7 @@ export type JwtRejection =
   | 'custom_claim'
   | 'issuer_unavailable';
 
-export class JwtRejectedError extends Error {
-  constructor(
-    readonly code: JwtRejection,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'JwtRejectedError';
-  }
-}
+export class JwtRejectedError extends CodedError<JwtRejection> {}
 
 /** Which operator each claim value type supports. */
 export const CLAIM_OPERATORS: Record<CustomClaimRule['inboundTokenClaimValueType'], readonly string[]> = {

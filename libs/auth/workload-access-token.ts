@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CodedError } from '../errors/coded-error';
 import { decryptDirA256Gcm, encryptDirA256Gcm, readDirA256GcmHeader } from './compact-jwe';
 import type { WatKeyRing } from './wat-keys';
 
@@ -16,15 +17,7 @@ export interface WorkloadAccessToken {
 export type WatRejection =
   'malformed' | 'unknown_key' | 'expired' | 'invalid' | 'wrong_workload' | 'wrong_user';
 
-export class WatRejectedError extends Error {
-  constructor(
-    readonly code: WatRejection,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'WatRejectedError';
-  }
-}
+export class WatRejectedError extends CodedError<WatRejection> {}
 
 export const WAT_TYPE = 'wat+jwt';
 

@@ -1,10 +1,10 @@
+import { CodedError } from '../errors/coded-error';
 import { environmentSchema, pairProblems, toConfig, type Config } from './config.schema';
 
 /** Raised when the environment has one or more bad values; `problems` lists every one of them. */
-export class ConfigError extends Error {
+export class ConfigError extends CodedError<'invalid_config'> {
   constructor(readonly problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
+    super('invalid_config', `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
+import { CodedError } from '../errors/coded-error';
 import type { Oauth2ProviderConfig } from '../providers/provider-config';
 import { vendorSpec, type VendorQuirks } from '../providers/vendors';
 
@@ -12,6 +13,15 @@ export interface ProviderClient {
   /** Changes when the provider is updated, so cached discovery is not reused across updates. */
   version: string;
 }
+
+export type OAuthProblem = 'discovery_failed' | 'no_access_token';
+
+/**
+ * A provider that could not be used for a reason of its own: its discovery document could not be
+ * read, or its token answer held no access token. Token endpoint refusals stay openid-client's
+ * `ResponseBodyError`s, which activities classify by their OAuth error code.
+ */
+export class OAuthError extends CodedError<OAuthProblem> {}
 
 export interface OAuthClientOptions {
   /** The SSRF-guarded fetch. */
@@ -197,16 +207,18 @@ export class OAuthClients {
     const clientId = config.clientId ?? '';
     let configuration: client.Configuration;
     if ('discoveryUrl' in config.discovery) {
-      configuration = await client.discovery(
-        new URL(config.discovery.discoveryUrl),
-        clientId,
-        undefined,
-        auth,
-        {
+      configuration = await client
+        .discovery(new URL(config.discovery.discoveryUrl), clientId, undefined, auth, {
           [client.customFetch]: this.options.fetch,
           ...(this.options.allowInsecureRequests ? { execute: [client.allowInsecureRequests] } : {}),
-        },
-      );
+        })
+        .catch((err: unknown) => {
+          throw new OAuthError(
+            'discovery_failed',
+            `The discovery document of credential provider ${provider.name} could not be read; try again later`,
+            { cause: err },
+          );
+        });
     } else {
       const m = config.discovery.authorizationServerMetadata;
       configuration = new client.Configuration(
@@ -257,7 +269,7 @@ function pick(source: unknown, path: string): unknown {
 function toTokenSet(response: client.TokenEndpointResponse, quirks: VendorQuirks): TokenSet {
   const accessToken = quirks.accessTokenPath ? pick(response, quirks.accessTokenPath) : response.access_token;
   if (typeof accessToken !== 'string' || accessToken.length === 0)
-    throw new Error('The token response holds no access token');
+    throw new OAuthError('no_access_token', 'The token response holds no access token');
   return {
     accessToken,
     ...(response.refresh_token ? { refreshToken: response.refresh_token } : {}),

@@ -1,3 +1,4 @@
+import { CodedError } from '../errors/coded-error';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -28,15 +29,26 @@ export type SecretProblem =
   | 'malformed_arn'
   | 'unavailable';
 
+/**
+ * What a secret serves, so the error funnel can say what to fix: the request field that named it
+ * (at create and update), or the credential provider it belongs to (at use).
+ */
+export type SecretUse = { field: string } | { provider: string };
+
 /** A secret that cannot serve: the message says which check failed and never holds the value. */
-export class SecretError extends Error {
-  constructor(
-    readonly problem: SecretProblem,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'SecretError';
+export class SecretError extends CodedError<SecretProblem> {
+  readonly use?: SecretUse;
+
+  constructor(code: SecretProblem, message: string, options?: { cause?: unknown; use?: SecretUse }) {
+    super(code, message, options);
+    if (options?.use) this.use = options.use;
+  }
+
+  /** `err` named for what the secret serves when it is a SecretError; anything else unchanged. */
+  static for(err: unknown, use: SecretUse): unknown {
+    return err instanceof SecretError
+      ? new SecretError(err.code, err.message, { cause: err.cause, use })
+      : err;
   }
 }
 

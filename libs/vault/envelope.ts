@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { CodedError } from '../errors/coded-error';
 import type { KeyEncryptionKey } from './key-encryption-key';
 import { VaultKeyUnavailableError } from './kms-key-encryption-key';
 
@@ -6,13 +7,10 @@ const FORMAT = 'v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+export type VaultDecryptionProblem = 'unknown_format' | 'unknown_key' | 'failed_authentication';
+
 /** Raised when a sealed value cannot be opened: wrong key, wrong record, or tampered bytes. */
-export class VaultDecryptionError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'VaultDecryptionError';
-  }
-}
+export class VaultDecryptionError extends CodedError<VaultDecryptionProblem> {}
 
 export interface Sealed {
   /** `v1.<kekId>.<wrapped data key>.<iv>.<ciphertext+tag>`, base64url parts. */
@@ -46,7 +44,7 @@ function parse(sealed: string): Parts {
   const [format, kekId, wrapped, iv, body, ...rest] = sealed.split('.');
   // Key ids may hold dots (KMS ARNs do not, local ids do not); a fixed part count keeps parsing exact.
   if (format !== FORMAT || !kekId || !wrapped || !iv || !body || rest.length > 0) {
-    throw new VaultDecryptionError('Sealed value has an unknown format');
+    throw new VaultDecryptionError('unknown_format', 'Sealed value has an unknown format');
   }
   return { kekId, wrapped, iv, body };
 }
@@ -100,7 +98,9 @@ export class Envelope {
         decipher.final(),
       ]).toString('utf8');
     } catch (err) {
-      throw new VaultDecryptionError('Sealed value failed authentication', { cause: err });
+      throw new VaultDecryptionError('failed_authentication', 'Sealed value failed authentication', {
+        cause: err,
+      });
     }
   }
 
@@ -126,13 +126,18 @@ export class Envelope {
     if (hit && hit.until > now) return hit.key;
     const kek = this.keys.byId(parts.kekId);
     if (!kek)
-      throw new VaultDecryptionError(`Sealed with key ${parts.kekId}, which this vault does not hold`);
+      throw new VaultDecryptionError(
+        'unknown_key',
+        `Sealed with key ${parts.kekId}, which this vault does not hold`,
+      );
     let key: Buffer;
     try {
       key = await kek.unwrap(Buffer.from(parts.wrapped, 'base64url'));
     } catch (err) {
       if (err instanceof VaultKeyUnavailableError) throw err;
-      throw new VaultDecryptionError('Sealed value failed authentication', { cause: err });
+      throw new VaultDecryptionError('failed_authentication', 'Sealed value failed authentication', {
+        cause: err,
+      });
     }
     if (this.dataKeys.size >= this.cache.maxEntries) this.dataKeys.clear();
     this.dataKeys.set(cacheKey, { key, until: now + this.cache.ttlMs });

@@ -1,16 +1,20 @@
 import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { CodedError } from '../errors/coded-error';
 import type { KeyEncryptionKey } from './key-encryption-key';
 
 /** Raised when the key-encryption key cannot be used; the vault fails closed and loses nothing. */
-export class VaultKeyUnavailableError extends Error {
+export class VaultKeyUnavailableError extends CodedError<'wrap_failed' | 'unwrap_failed'> {
   constructor(
     readonly kekId: string,
-    readonly operation: 'wrap' | 'unwrap',
+    operation: 'wrap' | 'unwrap',
     options?: { cause?: unknown },
   ) {
     const name = (options?.cause as { name?: string } | undefined)?.name;
-    super(`The vault key ${kekId} could not ${operation} a data key${name ? ` (${name})` : ''}`, options);
-    this.name = 'VaultKeyUnavailableError';
+    super(
+      operation === 'wrap' ? 'wrap_failed' : 'unwrap_failed',
+      `The vault key ${kekId} could not ${operation} a data key${name ? ` (${name})` : ''}`,
+      options,
+    );
   }
 }
 

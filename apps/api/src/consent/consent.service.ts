@@ -25,7 +25,7 @@ import {
   workflowIdOf,
 } from '../../../../workflows/authorization-session/definitions';
 import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../../../workflows/search-attributes';
-import { secretUnusable } from '../credential-providers/provider-secrets';
+import { SecretError } from '../../../../libs/secrets/secret-store';
 import {
   WorkloadIdentitiesRepository,
   type WorkloadIdentityRecord,
@@ -183,9 +183,9 @@ export class ConsentService {
     if (!returnUrl)
       throw ValidationException.field('resourceOauth2ReturnUrl', 'is required to start a user consent');
 
-    const clientSecret = await this.runtime.secrets
-      .read(provider.secret.ref)
-      .catch((err: unknown) => secretUnusable(err, provider.name));
+    const clientSecret = await this.runtime.secrets.read(provider.secret.ref).catch((err: unknown) => {
+      throw SecretError.for(err, { provider: provider.name });
+    });
     const codeVerifier = randomValues.codeVerifier();
     const state = randomValues.state();
     const nonce = input.scopes.includes('openid') ? randomValues.nonce() : undefined;

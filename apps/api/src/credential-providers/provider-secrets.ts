@@ -7,11 +7,7 @@ import {
 } from '../../../../libs/secrets/secret-store';
 
 export type { StoredSecret } from '../../../../libs/secrets/secret-store';
-import {
-  InternalServerException,
-  ResourceNotFoundException,
-  ValidationException,
-} from '../../../../libs/wire/errors';
+import { ValidationException } from '../../../../libs/wire/errors';
 
 export type SecretSource = 'MANAGED' | 'EXTERNAL';
 
@@ -50,35 +46,6 @@ export function secretInput(
   if (!input.inline)
     throw ValidationException.field(fields.inline, `is required when ${fields.source} is MANAGED`);
   return { source, value: input.inline };
-}
-
-/** Turns a secret that cannot serve into the wire error of the operation at hand. */
-export function secretFailure(err: unknown, configField: string): never {
-  if (!(err instanceof SecretError)) throw err;
-  switch (err.problem) {
-    case 'malformed_arn':
-    case 'other_region':
-    case 'not_found':
-    case 'not_readable':
-      throw ValidationException.field(`${configField}.secretId`, err.message);
-    case 'not_json':
-    case 'key_missing':
-      throw ValidationException.field(`${configField}.jsonKey`, `the secret ${err.message}`);
-    case 'unavailable':
-      throw new InternalServerException('Secrets Manager could not be reached; try again');
-  }
-}
-
-/** The same failure met at use time (GetResourceApiKey, token requests): the provider is misconfigured. */
-export function secretUnusable(err: unknown, provider: string): never {
-  if (!(err instanceof SecretError)) throw err;
-  if (err.problem === 'unavailable')
-    throw new InternalServerException('Secrets Manager could not be reached; try again');
-  if (err.problem === 'not_found')
-    throw new ResourceNotFoundException(`The secret of credential provider ${provider} does not exist`);
-  throw new InternalServerException(
-    `The secret of credential provider ${provider} cannot be used: it ${err.message}`,
-  );
 }
 
 /**
@@ -154,7 +121,7 @@ export class ProviderSecrets {
       try {
         await this.store.checkExternal(input.ref);
       } catch (err) {
-        secretFailure(err, fields.config);
+        throw SecretError.for(err, { field: fields.config });
       }
       return { source: 'EXTERNAL', ref: input.ref };
     }
@@ -168,10 +135,9 @@ export class ProviderSecrets {
       });
       return { source: 'MANAGED', ref };
     } catch (err) {
-      return secretFailure(
-        err instanceof SecretError ? err : new SecretError('unavailable', 'create failed', { cause: err }),
-        fields.config,
-      );
+      throw err instanceof SecretError
+        ? SecretError.for(err, { field: fields.config })
+        : new SecretError('unavailable', 'create failed', { cause: err, use: { field: fields.config } });
     }
   }
 
@@ -199,7 +165,7 @@ export class ProviderSecrets {
     try {
       return await this.store.read(secret.ref, options);
     } catch (err) {
-      return secretUnusable(err, provider);
+      throw SecretError.for(err, { provider });
     }
   }
 }
