@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationException, type ValidationField } from './errors';
 
 /**
@@ -19,3 +19,16 @@ export function parseInput<S extends z.ZodType>(schema: S, body: unknown): z.out
   const summary = fieldList.map((f) => `${f.name}: ${f.message}`).join('; ');
   throw new ValidationException(`Invalid request: ${summary}`, fieldList);
 }
+
+/**
+ * A member of the AgentCore models that Mandate does not honour: refused by name when it is set,
+ * never silently dropped (unknown members are ignored, as AWS ignores them).
+ *
+ * @example
+ * const config = z.object({ privateEndpoint: unsupported('private endpoints are not supported') });
+ */
+export const unsupported = (why: string) =>
+  z
+    .unknown()
+    .refine((value) => value === undefined, why)
+    .optional();

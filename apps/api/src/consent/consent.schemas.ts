@@ -15,35 +15,50 @@ const jwt = z
   .max(131_072)
   .regex(/^[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]*$/, 'must be a JWT in compact form');
 
-export const getResourceOauth2TokenInput = z.object({
-  workloadIdentityToken: z.string().min(1).max(131_072),
-  resourceCredentialProviderName: credentialProviderName,
-  scopes: z
-    .array(z.string().min(1, 'scopes must not be empty').max(128, 'scopes must be at most 128 characters'))
-    .max(100),
-  oauth2Flow: z.enum(['USER_FEDERATION', 'M2M', 'ON_BEHALF_OF_TOKEN_EXCHANGE']),
-  sessionUri: sessionUri.optional(),
-  resourceOauth2ReturnUrl: z
-    .string()
-    .min(1)
-    .max(2048)
-    .regex(/^\w+:(\/?\/?)[^\s]+$/, 'must be a URL')
-    .optional(),
-  forceAuthentication: z.boolean().optional(),
-  customParameters: z
-    .record(
-      z
-        .string()
-        .min(1)
-        .max(256)
-        .regex(/^[a-zA-Z0-9\-_.]+$/, 'keys must match [a-zA-Z0-9-_.]+'),
-      z.string().min(1).max(2048),
-    )
-    .optional(),
-  customState: z.string().min(1).max(4096).optional(),
-  resources: z.array(z.string().min(1).max(2048)).max(20).optional(),
-  audiences: z.array(z.string().min(1).max(2048)).max(20).optional(),
-});
+/** Members that only a user consent uses; M2M and on-behalf-of requests refuse them by name. */
+const CONSENT_ONLY = ['sessionUri', 'customParameters', 'customState'] as const;
+
+export const getResourceOauth2TokenInput = z
+  .object({
+    workloadIdentityToken: z.string().min(1).max(131_072),
+    resourceCredentialProviderName: credentialProviderName,
+    scopes: z
+      .array(z.string().min(1, 'scopes must not be empty').max(128, 'scopes must be at most 128 characters'))
+      .max(100),
+    oauth2Flow: z.enum(['USER_FEDERATION', 'M2M', 'ON_BEHALF_OF_TOKEN_EXCHANGE']),
+    sessionUri: sessionUri.optional(),
+    resourceOauth2ReturnUrl: z
+      .string()
+      .min(1)
+      .max(2048)
+      .regex(/^\w+:(\/?\/?)[^\s]+$/, 'must be a URL')
+      .optional(),
+    forceAuthentication: z.boolean().optional(),
+    customParameters: z
+      .record(
+        z
+          .string()
+          .min(1)
+          .max(256)
+          .regex(/^[a-zA-Z0-9\-_.]+$/, 'keys must match [a-zA-Z0-9-_.]+'),
+        z.string().min(1).max(2048),
+      )
+      .optional(),
+    customState: z.string().min(1).max(4096).optional(),
+    resources: z.array(z.string().min(1).max(2048)).max(20).optional(),
+    audiences: z.array(z.string().min(1).max(2048)).max(20).optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.oauth2Flow === 'USER_FEDERATION') return;
+    for (const member of CONSENT_ONLY) {
+      if (input[member] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [member],
+          message: `applies to USER_FEDERATION only, not ${input.oauth2Flow}`,
+        });
+    }
+  });
 
 export type GetResourceOauth2TokenInput = z.output<typeof getResourceOauth2TokenInput>;
 

@@ -46,11 +46,15 @@ export class DelegatedTokens {
   /** M2M: one client-credentials token per (provider, scopes, resources, audiences), shared by all workloads. */
   machine(wat: WorkloadAccessToken, input: GetResourceOauth2TokenInput, provider: Oauth2ProviderRecord) {
     const request = requestShape(input);
-    return this.obtain(connectionId('m2m', JSON.stringify(request), provider.name), {
-      workloadName: wat.workloadName,
-      providerName: provider.name,
-      grant: { kind: 'client_credentials', ...request },
-    });
+    return this.obtain(
+      connectionId('m2m', JSON.stringify(request), provider.name),
+      {
+        workloadName: wat.workloadName,
+        providerName: provider.name,
+        grant: { kind: 'client_credentials', ...request },
+      },
+      input.forceAuthentication === true,
+    );
   }
 
   /**
@@ -89,6 +93,7 @@ export class DelegatedTokens {
         userHash: user,
         grant: { kind: 'token_exchange', ...request },
       },
+      input.forceAuthentication === true,
       async () => {
         // The JWT was verified when the workload access token was minted; its expiry bounds its use.
         const exp = decodeJwt(userToken).exp ?? wat.expiresAt;
@@ -98,19 +103,21 @@ export class DelegatedTokens {
   }
 
   /**
-   * Serves the vault's token while it lives; otherwise asks the connection's lifecycle (started here
-   * if it is not running) to obtain a new one and waits for it. `beforeRenewal` runs only on a miss.
+   * Serves the vault's token while it lives (unless `force`: the caller asked for a new one);
+   * otherwise asks the connection's lifecycle (started here if it is not running) to obtain a new
+   * one and waits for it. `beforeRenewal` runs only on a miss.
    */
   private async obtain(
     connection: string,
     lifecycle: Pick<ConnectionLifecycleInput, 'workloadName' | 'providerName' | 'userHash'> & {
       grant: LifecycleGrant;
     },
+    force: boolean,
     beforeRenewal?: () => Promise<void>,
   ): Promise<{ accessToken: string }> {
     const { caches } = this.runtime;
     const stored = await caches.connections.find(connection, () => this.connections.read(connection));
-    if (stored && servable(stored.connection, this.maxMargin))
+    if (stored && !force && servable(stored.connection, this.maxMargin))
       return { accessToken: stored.tokens.accessToken };
     await beforeRenewal?.();
     // Failures are not thrown: the vault decides below (a still-valid token is served, else an error).

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { CLAIM_OPERATORS } from '../../../../libs/auth/jwt-authorizer';
+import { unsupported } from '../../../../libs/wire/validation';
+import { PRIVATE_ENDPOINTS } from '../oauth2-providers/oauth2-provider.schemas';
 import { workloadIdentityName } from '../workload-identities/workload-identity.schemas';
 
 const nonEmptyList = <T extends z.ZodType>(item: T) =>
@@ -60,6 +62,10 @@ export const customJwtAuthorizer = z.object({
     .min(1, 'must hold at least one rule')
     .max(20, 'must hold at most 20 rules')
     .optional(),
+  advertisedScopeMapping: unsupported('is not supported by Mandate; list the scopes in allowedScopes'),
+  allowedWorkloadConfiguration: unsupported('is not supported by Mandate'),
+  privateEndpoint: unsupported(PRIVATE_ENDPOINTS),
+  privateEndpointOverrides: unsupported(PRIVATE_ENDPOINTS),
 });
 
 export const putAuthorizerInput = z.object({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VENDOR_NAMES } from '../../../../libs/providers/vendors';
+import { unsupported } from '../../../../libs/wire/validation';
 import { tags } from '../workload-identities/workload-identity.schemas';
 import {
   credentialProviderName,
@@ -49,6 +50,9 @@ export const oauthDiscovery = z.union(
   { error: 'must hold discoveryUrl or authorizationServerMetadata' },
 );
 
+export const PRIVATE_ENDPOINTS =
+  'private endpoints (VPC, VPC Lattice) are not supported by Mandate; reach the server over its URL';
+
 const custom = z.object({
   oauthDiscovery,
   clientId: z.string().max(256, 'must be at most 256 characters').optional(),
@@ -61,13 +65,20 @@ const custom = z.object({
       grantType: z.enum(['TOKEN_EXCHANGE', 'JWT_AUTHORIZATION_GRANT']),
       tokenExchangeGrantTypeConfig: z
         .object({
-          actorTokenContent: z.enum(['NONE', 'M2M', 'AWS_IAM_ID_TOKEN_JWT']),
+          actorTokenContent: z
+            .enum(['NONE', 'M2M', 'AWS_IAM_ID_TOKEN_JWT'])
+            .refine(
+              (content) => content !== 'AWS_IAM_ID_TOKEN_JWT',
+              'AWS_IAM_ID_TOKEN_JWT is not supported by Mandate; use NONE or M2M',
+            ),
           actorTokenScopes: z.array(z.string().min(1).max(128)).max(20).optional(),
         })
         .optional(),
     })
     .optional(),
   privateKeyJwtConfig: z.unknown().optional(),
+  privateEndpoint: unsupported(PRIVATE_ENDPOINTS),
+  privateEndpointOverrides: unsupported(PRIVATE_ENDPOINTS),
 });
 
 /** One member of AgentCore's `oauth2ProviderConfigInput` union, each with its own shape. */
