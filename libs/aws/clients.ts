@@ -3,8 +3,13 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 export interface AwsTarget {
   region: string;
-  /** A local endpoint (the local stack's); undefined means real AWS and the standard credential chain. */
+  /**
+   * A local endpoint (the local stack's) for Secrets Manager, and for KMS unless `kmsEndpoint` is set;
+   * undefined means real AWS and the standard credential chain.
+   */
   endpoint?: string;
+  /** A local endpoint for KMS alone (the local stack's local-kms); undefined means the same as `endpoint`. */
+  kmsEndpoint?: string;
 }
 
 /**
@@ -21,10 +26,15 @@ export function awsClientOptions(target: AwsTarget) {
     : { region: target.region };
 }
 
+/** The target of KMS calls: `kmsEndpoint` where one is set, otherwise the shared endpoint. */
+export function kmsTarget(target: AwsTarget): AwsTarget {
+  return { region: target.region, endpoint: target.kmsEndpoint ?? target.endpoint };
+}
+
 export function createSecretsManagerClient(target: AwsTarget): SecretsManagerClient {
   return new SecretsManagerClient({ ...awsClientOptions(target), maxAttempts: 3 });
 }
 
 export function createKmsClient(target: AwsTarget): KMSClient {
-  return new KMSClient({ ...awsClientOptions(target), maxAttempts: 2 });
+  return new KMSClient({ ...awsClientOptions(kmsTarget(target)), maxAttempts: 2 });
 }

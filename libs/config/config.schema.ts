@@ -88,7 +88,9 @@ export const environmentSchema = z.object({
 
   AWS_REGION: z.string().min(1).optional(),
   MANDATE_AWS_ENDPOINT_URL: url(['http', 'https']).optional(),
+  MANDATE_AWS_ENDPOINT_URL_KMS: url(['http', 'https']).optional(),
   MANDATE_LOCAL_AWS_PORT: port.default(4566),
+  MANDATE_LOCAL_KMS_PORT: port.default(4599),
 });
 
 /** Variables that only make sense together; checked even when other variables are bad. */
@@ -192,9 +194,17 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
     },
     aws: {
       region: env.AWS_REGION ?? env.MANDATE_REGION,
-      /** Undefined means real AWS through the standard credential chain. */
+      /**
+       * Secrets Manager's endpoint, and KMS's unless `kmsEndpoint` is set. Undefined means real AWS
+       * through the standard credential chain (`npm start`: the local endpoint of apps/aws-local).
+       */
       endpoint: env.MANDATE_AWS_ENDPOINT_URL,
+      /** KMS's own endpoint; undefined means `endpoint` (`npm start` with neither set: local-kms). */
+      kmsEndpoint: env.MANDATE_AWS_ENDPOINT_URL_KMS,
+      /** Port of apps/aws-local (Secrets Manager), which `npm start` runs when `endpoint` is unset. */
       localPort: env.MANDATE_LOCAL_AWS_PORT,
+      /** Port of local-kms, which `npm start` runs when neither endpoint is set. */
+      localKmsPort: env.MANDATE_LOCAL_KMS_PORT,
     },
   };
 }

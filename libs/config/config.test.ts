@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { kmsTarget } from '../aws/clients';
 import { ConfigError, loadConfig } from './config';
 
 describe('loadConfig', () => {
@@ -24,6 +25,34 @@ describe('loadConfig', () => {
     assert.equal(config.temporal.address, 'temporal:7233');
     assert.equal(config.temporal.tls, true, 'an API key implies TLS');
     assert.equal(config.aws.region, 'eu-west-1');
+  });
+
+  it('sends KMS to its own endpoint only when one is set', () => {
+    const local = loadConfig({});
+    assert.equal(local.aws.kmsEndpoint, undefined);
+    assert.deepEqual([local.aws.localPort, local.aws.localKmsPort], [4566, 4599]);
+
+    const shared = loadConfig({ MANDATE_AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' });
+    assert.equal(
+      kmsTarget(shared.aws).endpoint,
+      'http://127.0.0.1:4566',
+      'one endpoint serves both, as before',
+    );
+
+    const split = loadConfig({
+      MANDATE_AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+      MANDATE_AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:4599',
+    });
+    assert.equal(split.aws.endpoint, 'http://127.0.0.1:4566');
+    assert.equal(kmsTarget(split.aws).endpoint, 'http://127.0.0.1:4599');
+
+    assert.throws(
+      () => loadConfig({ MANDATE_AWS_ENDPOINT_URL_KMS: 'kms.local', MANDATE_LOCAL_KMS_PORT: '0' }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.problems.some((p) => p.startsWith('MANDATE_AWS_ENDPOINT_URL_KMS:')) &&
+        err.problems.some((p) => p.startsWith('MANDATE_LOCAL_KMS_PORT:')),
+    );
   });
 
   it('lists every bad variable at once', () => {

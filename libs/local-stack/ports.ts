@@ -3,18 +3,19 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CodedError } from '../errors/coded-error';
 
 /** Raised before a child is started on a port something else already holds. */
-export class PortInUseError extends Error {
+export class PortInUseError extends CodedError<'port_in_use'> {
   constructor(
     readonly port: number,
     readonly purpose: string,
     readonly variable: string,
   ) {
     super(
+      'port_in_use',
       `Port ${port} (${purpose}) is already in use. Stop whatever holds it, or set ${variable} to a free port.`,
     );
-    this.name = 'PortInUseError';
   }
 }
 

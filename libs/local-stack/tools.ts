@@ -10,7 +10,7 @@ interface ToolSpec {
 }
 
 /** The Go programs `npm run setup` installs (the keys of tools.json). */
-export type ToolName = 'temporal' | 'temporal-ui-server';
+export type ToolName = 'temporal' | 'temporal-ui-server' | 'local-kms';
 
 const repoRoot = resolve(__dirname, '..', '..');
 const specs = JSON.parse(readFileSync(join(repoRoot, 'tools.json'), 'utf8')) as Record<string, ToolSpec>;

@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import {
   CreateWorkloadIdentityCommand,
+  GetTokenVaultCommand,
   GetWorkloadIdentityCommand,
+  SetTokenVaultCMKCommand,
 } from '@aws-sdk/client-bedrock-agentcore-control';
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { createKmsClient } from '../../libs/aws/clients';
+import { Envelope } from '../../libs/vault/envelope';
+import { countNotUnderCurrentKey } from '../../libs/vault/rewrap';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 
 describe('the local stack (npm start)', () => {
@@ -16,7 +23,7 @@ describe('the local stack (npm start)', () => {
   });
 
   it('keeps its data across a stop and a start on the same data folder', async () => {
-    const env = await testStackEnv();
+    const env = await testStackEnv({ MANDATE_REGION: 'eu-west-1', MANDATE_ACCOUNT_ID: '111122223333' });
     cleanups.push(() => rmSync(env.MANDATE_DATA_DIR!, { recursive: true, force: true }));
 
     const first = await startTestStack(env);
@@ -27,7 +34,30 @@ describe('the local stack (npm start)', () => {
         allowedResourceOauth2ReturnUrls: ['https://app.example/cb'],
       }),
     );
+    // The vault under a customer key of the local KMS (local-kms, apart from the Secrets Manager endpoint).
+    const aws = first.stack.config.aws;
+    assert.ok(aws.kmsEndpoint && aws.kmsEndpoint !== aws.endpoint, 'KMS has an endpoint of its own');
+    const kms = createKmsClient(aws);
+    const key = await kms.send(new CreateKeyCommand({ Description: 'vault CMK' }));
+    kms.destroy();
+    const arn = key.KeyMetadata!.Arn!;
+    assert.match(arn, /^arn:aws:kms:eu-west-1:111122223333:key\//, "the deployment's region and account");
+    await first
+      .control()
+      .send(
+        new SetTokenVaultCMKCommand({ kmsConfiguration: { keyType: 'CustomerManagedKey', kmsKeyArn: arn } }),
+      );
+    const { db, vaultKeys } = first.stack.runtime;
+    const deadline = Date.now() + 15_000;
+    while ((await countNotUnderCurrentKey(db, new Envelope(vaultKeys))) > 0) {
+      assert.ok(Date.now() < deadline, 'the vault is re-wrapped under the customer key in time');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await first.stop();
+    assert.ok(
+      existsSync(join(env.MANDATE_DATA_DIR!, 'local-kms', 'CURRENT')),
+      'KMS keys are in the data folder',
+    );
 
     const second = await startTestStack(env);
     cleanups.push(() => second.stop());
@@ -36,8 +66,11 @@ describe('the local stack (npm start)', () => {
       credentials,
       'the admin credentials are kept, not regenerated',
     );
+    // The admin's secret is sealed under the customer key: this signed call unwraps it through local-kms.
     const kept = await second.control().send(new GetWorkloadIdentityCommand({ name: 'survivor' }));
     assert.deepEqual(kept.allowedResourceOauth2ReturnUrls, ['https://app.example/cb']);
+    const vault = await second.control().send(new GetTokenVaultCommand({}));
+    assert.deepEqual(vault.kmsConfiguration, { keyType: 'CustomerManagedKey', kmsKeyArn: arn });
 
     const attributes = await second.stack.runtime.temporal.connection.operatorService.listSearchAttributes({
       namespace: second.stack.config.temporal.namespace,

@@ -9,8 +9,8 @@ import {
   ValidationException,
   type BedrockAgentCoreControlClient,
 } from '@aws-sdk/client-bedrock-agentcore-control';
-import { CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { awsClientOptions } from '../../libs/aws/clients';
+import { CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { createKmsClient } from '../../libs/aws/clients';
 import { Envelope } from '../../libs/vault/envelope';
 import { countNotUnderCurrentKey } from '../../libs/vault/rewrap';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
@@ -48,7 +48,7 @@ describe('token vault encryption: local key, customer KMS key, and back', () => 
   before(async () => {
     test = await startTestStack(await testStackEnv());
     control = test.control();
-    kms = new KMSClient(awsClientOptions(test.stack.config.aws));
+    kms = createKmsClient(test.stack.config.aws);
     await control.send(new CreateWorkloadIdentityCommand({ name: 'before-switch' }));
   });
   after(async () => {

@@ -40,13 +40,14 @@ export async function testStackEnv(overrides: Record<string, string> = {}): Prom
     TEMPORAL_DEV_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
     MANDATE_LOCAL_AWS_PORT: String(await freePort()),
+    MANDATE_LOCAL_KMS_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
     ...overrides,
   };
 }
 
 /**
- * The whole local stack as `npm start` runs it (Temporal dev server, local Secrets Manager and KMS,
+ * The whole local stack as `npm start` runs it (Temporal dev server, local Secrets Manager, local-kms,
  * API and worker), on a data folder of its own.
  */
 export async function startTestStack(

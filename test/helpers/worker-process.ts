@@ -25,6 +25,7 @@ export async function startWorkerProcess(
       ...test.env,
       TEMPORAL_ADDRESS: config.temporal.address ?? '',
       MANDATE_AWS_ENDPOINT_URL: config.aws.endpoint ?? '',
+      MANDATE_AWS_ENDPOINT_URL_KMS: config.aws.kmsEndpoint ?? '',
       LOG_LEVEL: 'info',
       ...env,
     },

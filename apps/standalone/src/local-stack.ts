@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { Config } from '../../../libs/config/config';
+import { startLocalKms, type LocalKms } from '../../../libs/local-stack/local-kms';
 import { assertPortFree } from '../../../libs/local-stack/ports';
 import {
   startTemporalDevServer,
@@ -28,9 +29,9 @@ export interface LocalStack {
 }
 
 /**
- * Everything in one process tree: the Temporal dev server and the local Secrets Manager/KMS endpoint
- * unless the configuration points at real ones, then the API and the worker on one runtime.
- * Used by `npm start` and by the tests that need the whole stack.
+ * Everything in one process tree: the Temporal dev server, the local Secrets Manager endpoint
+ * (apps/aws-local) and the local KMS (local-kms) unless the configuration points at real ones, then
+ * the API and the worker on one runtime. Used by `npm start` and by the tests that need the whole stack.
  */
 export async function startLocalStack(
   config: Config,
@@ -39,7 +40,7 @@ export async function startLocalStack(
   options: { worker?: boolean } = {},
 ): Promise<LocalStack> {
   await assertPortFree(config.http.port, 'Mandate API', 'MANDATE_PORT');
-  const started: { temporal?: TemporalDevServer; ui?: TemporalUiServer; aws?: LocalAws } = {};
+  const started: { temporal?: TemporalDevServer; ui?: TemporalUiServer; aws?: LocalAws; kms?: LocalKms } = {};
   let runtime: Runtime | undefined;
   let app: NestFastifyApplication | undefined;
   let worker: Worker | undefined;
@@ -55,12 +56,23 @@ export async function startLocalStack(
     await started.ui?.process.stop();
     await started.temporal?.process.stop();
     await started.aws?.close();
+    await started.kms?.process.stop();
   };
 
   try {
     let effective = config;
+    // An endpoint for both services (MANDATE_AWS_ENDPOINT_URL) also serves KMS, as it always has.
+    if (!config.aws.endpoint && !config.aws.kmsEndpoint) {
+      started.kms = await startLocalKms({
+        dataDir: config.dataDir,
+        port: config.aws.localKmsPort,
+        region: config.deployment.region,
+        accountId: config.deployment.accountId,
+      });
+      effective = { ...effective, aws: { ...effective.aws, kmsEndpoint: started.kms.url } };
+    }
     if (!config.aws.endpoint) {
-      await assertPortFree(config.aws.localPort, 'local Secrets Manager and KMS', 'MANDATE_LOCAL_AWS_PORT');
+      await assertPortFree(config.aws.localPort, 'local Secrets Manager', 'MANDATE_LOCAL_AWS_PORT');
       started.aws = await startLocalAws({
         port: config.aws.localPort,
         stateFile: join(config.dataDir, 'aws-local.json'),

@@ -18,7 +18,8 @@ async function main() {
     stack.temporalUiUrl ? `  Temporal Web UI                    ${stack.temporalUiUrl}` : undefined,
     `  Temporal                           ${stack.config.temporal.address} (namespace ${stack.config.temporal.namespace})`,
     `  Vault database                     ${stack.config.database.kind === 'pglite' ? `PGlite in ${stack.config.database.dir}` : 'PostgreSQL (DATABASE_URL)'}`,
-    `  Secrets Manager and KMS            ${stack.config.aws.endpoint ?? `AWS ${stack.config.aws.region}`}`,
+    `  Secrets Manager                    ${stack.config.aws.endpoint ?? `AWS ${stack.config.aws.region}`}`,
+    `  KMS                                ${stack.config.aws.kmsEndpoint ?? stack.config.aws.endpoint ?? `AWS ${stack.config.aws.region}`}`,
     stack.config.auth.adminCredentials
       ? '  Admin credentials                  from MANDATE_ADMIN_ACCESS_KEY_ID / MANDATE_ADMIN_SECRET_ACCESS_KEY'
       : `  Admin credentials                  ${stack.config.auth.adminCredentialsFile} (profile mandate-admin)`,
