@@ -31,6 +31,16 @@ export function credentialProviderArn(d: Deployment, kind: 'apikey' | 'oauth2', 
   return `arn:${d.partition}:acps:${d.region}:${d.accountId}:token-vault/default/${kind}credentialprovider/${name}`;
 }
 
+/** The provider name in one of this deployment's credential provider ARNs of `kind`, else undefined. */
+export function parseCredentialProviderArn(
+  d: Deployment,
+  kind: 'apikey' | 'oauth2',
+  arn: string,
+): string | undefined {
+  const prefix = credentialProviderArn(d, kind, '');
+  return arn.startsWith(prefix) && arn.length > prefix.length ? arn.slice(prefix.length) : undefined;
+}
+
 export function tokenVaultArn(d: Deployment): string {
   return `arn:${d.partition}:acps:${d.region}:${d.accountId}:token-vault/default`;
 }

@@ -4,7 +4,7 @@ import { ProviderSecrets } from '../credential-providers/provider-secrets';
 import { secretWatchStarter } from '../credential-providers/secret-watch';
 import { RUNTIME } from '../tokens';
 import { ApiKeyProvidersController } from './api-key-providers.controller';
-import { ApiKeyProvidersRepository } from './api-key-providers.repository';
+import { ApiKeyProvidersRepository } from '../../../../libs/providers/api-key-providers.repository';
 import { ApiKeyProvidersService } from './api-key-providers.service';
 
 @Module({

@@ -1,50 +1,54 @@
-import { parseWorkloadIdentityArn, type Deployment } from '../../../../libs/wire/arn';
 import { ResourceNotFoundException, ValidationException } from '../../../../libs/wire/errors';
-import type { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 
 const MAX_TAGS = 50;
 
+/** One kind of taggable resource: how its ARNs name it, and the repository that keeps its tags. */
+export interface TaggableKind {
+  /** The resource name in an ARN of this kind, else undefined. */
+  parse(arn: string): string | undefined;
+  find(name: string): Promise<{ tags: Record<string, string> } | undefined>;
+  /** Undefined when the resource is gone. */
+  setTags(name: string, tags: Record<string, string>): Promise<unknown>;
+}
+
 /**
- * Tags of taggable resources, found by ARN. Workload identities only for now; credential providers
- * join when they exist.
+ * Tags of taggable resources, found by ARN: workload identities, API key and OAuth2 credential
+ * providers. Tags given at create are the same tags.
  */
 export class TagsService {
-  constructor(
-    private readonly workloads: WorkloadIdentitiesRepository,
-    private readonly deployment: Deployment,
-  ) {}
+  constructor(private readonly kinds: readonly TaggableKind[]) {}
 
   async list(arn: string) {
     return { tags: (await this.current(arn)).tags };
   }
 
   async tag(arn: string, tags: Record<string, string>): Promise<void> {
-    const { name, tags: existing } = await this.current(arn);
-    const merged = { ...existing, ...tags };
+    const current = await this.current(arn);
+    const merged = { ...current.tags, ...tags };
     if (Object.keys(merged).length > MAX_TAGS) {
       throw ValidationException.field('tags', `a resource holds at most ${MAX_TAGS} tags`);
     }
-    await this.save(arn, name, merged);
+    await this.save(arn, current, merged);
   }
 
   async untag(arn: string, keys: string[]): Promise<void> {
-    const { name, tags } = await this.current(arn);
-    await this.save(
-      arn,
-      name,
-      Object.fromEntries(Object.entries(tags).filter(([key]) => !keys.includes(key))),
-    );
+    const current = await this.current(arn);
+    const kept = Object.entries(current.tags).filter(([key]) => !keys.includes(key));
+    await this.save(arn, current, Object.fromEntries(kept));
   }
 
   private async current(arn: string) {
-    const name = parseWorkloadIdentityArn(this.deployment, arn);
-    const record = name === undefined ? undefined : await this.workloads.find(name);
-    if (!record) throw new ResourceNotFoundException(`Resource ${arn} does not exist`);
-    return record;
+    for (const kind of this.kinds) {
+      const name = kind.parse(arn);
+      if (name === undefined) continue;
+      const record = await kind.find(name);
+      if (record) return { kind, name, tags: record.tags };
+    }
+    throw new ResourceNotFoundException(`Resource ${arn} does not exist`);
   }
 
-  private async save(arn: string, name: string, tags: Record<string, string>) {
-    if (!(await this.workloads.setTags(name, tags))) {
+  private async save(arn: string, at: { kind: TaggableKind; name: string }, tags: Record<string, string>) {
+    if ((await at.kind.setTags(at.name, tags)) === undefined) {
       throw new ResourceNotFoundException(`Resource ${arn} does not exist`);
     }
   }
