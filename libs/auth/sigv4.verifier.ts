@@ -206,9 +206,11 @@ function parseAmzDate(value: string): Date | undefined {
 }
 
 function parseQuery(query: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+  // No prototype: keys such as `constructor` or `__proto__` are parameters like any other, signed and
+  // checked, never inherited members.
+  const out = Object.create(null) as Record<string, string | string[]>;
   for (const [key, value] of new URLSearchParams(query)) {
-    const existing = out[key];
+    const existing = Object.hasOwn(out, key) ? out[key] : undefined;
     if (existing === undefined) out[key] = value;
     else out[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
   }

@@ -48,7 +48,11 @@ export class SigV4Guard implements CanActivate {
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     request.operation = operation.name;
-    const [path = '/', query = ''] = request.url.split('?', 2);
+    // Everything after the first `?` is the query, as Fastify parses it: a second `?` must not hide
+    // parameters from the signature check that the handler then reads.
+    const mark = request.url.indexOf('?');
+    const path = mark < 0 ? request.url : request.url.slice(0, mark);
+    const query = mark < 0 ? '' : request.url.slice(mark + 1);
     const principal = await this.verifier.verify({
       method: request.method,
       path,
