@@ -76,8 +76,13 @@ export class JwtVerifier {
     } catch (err) {
       throw classify(err);
     }
+    const sub = checkRegisteredClaims(
+      payload,
+      this.options.now?.() ?? Date.now(),
+      this.options.clockToleranceSeconds,
+    );
     checkClaims(payload, authorizer);
-    return { iss: issuer.issuer, sub: payload.sub as string, payload };
+    return { iss: issuer.issuer, sub, payload };
   }
 
   /** Loads (or reuses) an issuer's discovery document; throws when it is unreadable. */
@@ -150,7 +155,7 @@ function classify(err: unknown): JwtRejectedError {
       return new JwtRejectedError('missing_claim', `userToken lacks the ${claim} claim`);
     if (claim === 'iss')
       return new JwtRejectedError('issuer', 'userToken was issued by an issuer this workload does not trust');
-    if (claim === 'nbf' || claim === 'iat')
+    if ((claim === 'nbf' || claim === 'iat') && reason === 'check_failed')
       return new JwtRejectedError('not_yet_valid', 'userToken is not yet valid');
     return new JwtRejectedError('malformed', `userToken has an invalid ${claim} claim`);
   }
@@ -179,6 +184,20 @@ function classify(err: unknown): JwtRejectedError {
   });
 }
 
+/**
+ * What jose leaves to the caller: `sub` must be a non-empty string (it becomes the user's identity),
+ * and a token must not claim to be issued in the future (jose checks `iat` only with a maximum age).
+ * @returns the subject
+ */
+function checkRegisteredClaims(payload: JWTPayload, now: number, toleranceSeconds: number): string {
+  const { sub, iat } = payload;
+  if (typeof sub !== 'string' || sub.length === 0)
+    throw new JwtRejectedError('malformed', 'userToken has an invalid sub claim');
+  if (iat !== undefined && iat * 1000 > now + toleranceSeconds * 1000)
+    throw new JwtRejectedError('not_yet_valid', 'userToken is not yet valid');
+  return sub;
+}
+
 const scopesOf = (payload: JWTPayload): string[] => {
   if (typeof payload.scope === 'string') return payload.scope.split(' ').filter(Boolean);
   const scp = payload.scp;
@@ -189,8 +208,10 @@ const scopesOf = (payload: JWTPayload): string[] => {
 function checkClaims(payload: JWTPayload, authorizer: CustomJwtAuthorizer): void {
   const { allowedAudience, allowedClients, allowedScopes, customClaims } = authorizer;
   if (allowedAudience?.length) {
-    const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
-    if (!aud.some((a) => allowedAudience.includes(a))) {
+    // `aud` is whatever the token says: only strings can match, anything else matches nothing.
+    const claimed: unknown = payload.aud;
+    const aud = typeof claimed === 'string' ? [claimed] : Array.isArray(claimed) ? claimed : [];
+    if (!aud.some((a) => typeof a === 'string' && allowedAudience.includes(a))) {
       throw new JwtRejectedError('audience', 'userToken audience is not allowed for this workload');
     }
   }
