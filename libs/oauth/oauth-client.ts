@@ -88,6 +88,7 @@ export class OAuthClients {
     const configuration = await this.configuration(provider);
     const quirks: VendorQuirks = vendorSpec(provider.vendor)?.quirks ?? {};
     const standard: Record<string, string> = {
+      client_id: configuration.clientMetadata().client_id,
       response_type: 'code',
       redirect_uri: request.redirectUri,
       state: request.state,
@@ -203,13 +204,17 @@ export class OAuthClients {
 
   private async build(provider: ProviderClient): Promise<client.Configuration> {
     const { config } = provider;
+    const quirks = vendorSpec(provider.vendor)?.quirks ?? {};
+    const fetch = quirks.accessTokenPath
+      ? liftAccessToken(this.options.fetch, quirks.accessTokenPath)
+      : this.options.fetch;
     const auth = clientAuthentication(config, provider.clientSecret);
     const clientId = config.clientId ?? '';
     let configuration: client.Configuration;
     if ('discoveryUrl' in config.discovery) {
       configuration = await client
         .discovery(new URL(config.discovery.discoveryUrl), clientId, undefined, auth, {
-          [client.customFetch]: this.options.fetch,
+          [client.customFetch]: fetch,
           ...(this.options.allowInsecureRequests ? { execute: [client.allowInsecureRequests] } : {}),
         })
         .catch((err: unknown) => {
@@ -234,7 +239,7 @@ export class OAuthClients {
         undefined,
         auth,
       );
-      configuration[client.customFetch] = this.options.fetch;
+      configuration[client.customFetch] = fetch;
       if (this.options.allowInsecureRequests) client.allowInsecureRequests(configuration);
     }
     return configuration;
@@ -254,6 +259,35 @@ function clientAuthentication(config: Oauth2ProviderConfig, secret: string): cli
     config.clientAuthenticationMethod === 'CLIENT_SECRET_POST' ||
     (!config.clientAuthenticationMethod && listed === 'client_secret_post');
   return post ? client.ClientSecretPost(secret) : client.ClientSecretBasic(secret);
+}
+
+/**
+ * For vendors that answer the user's token somewhere else than `access_token` (Slack's
+ * `authed_user.access_token`, with a top-level token of type `bot` or none at all): the token at
+ * the vendor's path is lifted to the top level as a bearer token before openid-client, which
+ * refuses answers without a bearer `access_token`, reads the answer.
+ */
+function liftAccessToken(fetch: typeof globalThis.fetch, path: string): typeof globalThis.fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (!response.headers.get('content-type')?.includes('json')) return response;
+    const body: unknown = await response
+      .clone()
+      .json()
+      .catch(() => undefined);
+    const token = pick(body, path);
+    if (typeof token !== 'string' || token.length === 0) return response;
+    const lifted = { ...(body as Record<string, unknown>), access_token: token, token_type: 'bearer' };
+    const headers = new Headers(response.headers);
+    // The body is new: its length and encoding are no longer the server's.
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    return new Response(JSON.stringify(lifted), {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
+  };
 }
 
 function pick(source: unknown, path: string): unknown {
