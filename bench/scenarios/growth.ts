@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
-import { connectionId, userHash } from '../../libs/consent/user-key';
+import { connectionId } from '../../libs/consent/user-key';
 import { connectionLifecycleWorkflow } from '../../workflows/connection-lifecycle/connection-lifecycle.workflow';
 import {
   lifecycleStartOptions,
@@ -33,7 +33,7 @@ export async function growth(
     for (let i = seeded; i < size; i += 50) {
       await Promise.all(
         Array.from({ length: Math.min(50, size - i) }, async (_v, j) => {
-          const user = userHash({ kind: 'userId', userId: userOf(i + j) });
+          const user = runtime.userKeys.hash({ kind: 'userId', userId: userOf(i + j) });
           const id = connectionId('agent', user, 'idp');
           const now = new Date();
           await connections.save(
@@ -58,7 +58,11 @@ export async function growth(
       );
     }
     // The last lifecycle started has read its expiry: the worker has caught up.
-    const last = connectionId('agent', userHash({ kind: 'userId', userId: userOf(size - 1) }), 'idp');
+    const last = connectionId(
+      'agent',
+      runtime.userKeys.hash({ kind: 'userId', userId: userOf(size - 1) }),
+      'idp',
+    );
     const handle = runtime.temporal.workflow.getHandle(lifecycleWorkflowId(last));
     // A query may fail while the worker has not taken the workflow's first task yet.
     const caughtUp = () =>

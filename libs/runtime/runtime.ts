@@ -5,7 +5,10 @@ import type { Client } from '@temporalio/client';
 import { AuditLog } from '../audit/audit-log';
 import type { PrincipalWithSecret } from '../auth/sigv4.verifier';
 import { TtlCache } from '../cache/ttl-cache';
-import type { StoredConnection } from '../consent/connections.repository';
+import { ConnectionsRepository, type StoredConnection } from '../consent/connections.repository';
+import { ExchangeSubjectsRepository } from '../consent/exchange-subjects.repository';
+import { rekeyLegacyConnections } from '../consent/legacy-user-hashes';
+import { UserKeys } from '../consent/user-key';
 import type { Oauth2ProviderRecord } from '../providers/oauth2-providers.repository';
 import type { WorkloadIdentityRecord } from '../workload-identities/workload-identities.repository';
 import { bootstrapAdmin } from '../auth/bootstrap-admin';
@@ -48,6 +51,8 @@ export interface Runtime {
   jwtVerifier: JwtVerifier;
   oauth: OAuthClients;
   workloadAccessTokens: WorkloadAccessTokens;
+  /** Keyed user hashes (an HMAC with a server secret sealed in the vault). */
+  userKeys: UserKeys;
   /**
    * The hot path's caches (`MANDATE_CACHE_TTL_SECONDS`): principals by access key id, OAuth2
    * providers and workload identities by name, connections by id. Writers in this process drop what they change; other
@@ -120,6 +125,14 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const outboundFetch = createOutboundFetch(config.outbound);
   const secretsManager = createSecretsManagerClient(config.aws);
   const payloadCodec = await loadPayloadCodec(db, envelope);
+  const userKeys = await UserKeys.load(db, envelope);
+  const rekeyed = await rekeyLegacyConnections({
+    db,
+    keys: userKeys,
+    connections: new ConnectionsRepository(db, envelope),
+    subjects: new ExchangeSubjectsRepository(db, envelope),
+  });
+  if (rekeyed > 0) log.info({ count: rekeyed }, 'connections moved to keyed user hashes');
   const temporal = createTemporalClient(config.temporal, temporalAddress(config), payloadCodec);
   const audit = new AuditLog(db, log.child({ component: 'audit' }));
   const cacheOptions = { ttlMs: config.cache.ttlMs, maxEntries: 10_000 };
@@ -163,6 +176,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       ttlSeconds: config.wat.ttlSeconds,
     }),
     audit,
+    userKeys,
     caches: {
       principals: new TtlCache(cacheOptions),
       providers: new TtlCache(cacheOptions),

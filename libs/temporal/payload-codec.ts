@@ -3,6 +3,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { VaultDb } from '../db/database';
 import type { Envelope } from '../vault/envelope';
+import { loadServerSecret } from '../vault/server-secrets';
 
 const ENCODING = 'binary/encrypted';
 const IV_BYTES = 12;
@@ -57,27 +58,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 }
 
-/**
- * The codec key all of Mandate's processes share: created once (sealed in the vault database) by
- * whichever process needs it first.
- */
+/** The codec key all of Mandate's processes share. */
 export async function loadPayloadCodec(db: VaultDb, envelope: Envelope): Promise<AesGcmPayloadCodec> {
-  const recordId = `server-secret:${SECRET_NAME}`;
-  const existing = await db
-    .selectFrom('server_secrets')
-    .select('secret_sealed')
-    .where('name', '=', SECRET_NAME)
-    .executeTakeFirst();
-  if (existing)
-    return new AesGcmPayloadCodec(
-      Buffer.from(await envelope.open(existing.secret_sealed, recordId), 'base64'),
-    );
-  const sealed = await envelope.seal(randomBytes(32).toString('base64'), recordId);
-  await db
-    .insertInto('server_secrets')
-    .values({ name: SECRET_NAME, secret_sealed: sealed.value, kek_id: sealed.kekId })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
-  // Another process may have won the race: read back whichever key is stored.
-  return loadPayloadCodec(db, envelope);
+  return new AesGcmPayloadCodec(await loadServerSecret(db, envelope, SECRET_NAME));
 }

@@ -9,7 +9,7 @@ import {
   UpdateOauth2CredentialProviderCommand,
 } from '@aws-sdk/client-bedrock-agentcore-control';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
-import { connectionId, userHash } from '../../libs/consent/user-key';
+import { connectionId } from '../../libs/consent/user-key';
 import { freePort } from '../../libs/local-stack/ports';
 import { startTestIdp, type TestIdp } from './oidc-idp';
 import type { TestStack } from './stack';
@@ -121,5 +121,6 @@ export async function consentAs(test: TestStack, idp: TestIdp, userId: string, s
     new CompleteResourceTokenAuthCommand({ sessionUri: started.sessionUri, userIdentifier: { userId } }),
   );
   const token = (await askToken(test, wat, scopes, { sessionUri: started.sessionUri })).accessToken!;
-  return { wat, token, id: connectionId('agent', userHash({ kind: 'userId', userId }), 'idp') };
+  const user = test.stack.runtime.userKeys.hash({ kind: 'userId', userId });
+  return { wat, token, id: connectionId('agent', user, 'idp') };
 }

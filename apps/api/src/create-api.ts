@@ -29,7 +29,7 @@ export async function createApi(runtime: Runtime): Promise<NestFastifyApplicatio
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('date', new Date().toUTCString()).header('x-amzn-requestid', request.id);
   });
-  registerAuditHook(fastify, runtime.audit);
+  registerAuditHook(fastify, runtime.audit, runtime.userKeys);
 
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register(runtime), adapter, {
     logger: new NestPinoLogger(runtime.log.child({ component: 'nest' })),

@@ -7,7 +7,10 @@ import {
 } from '../../../../libs/wire/errors';
 import { paginate } from '../../../../libs/wire/pagination';
 import { secretInput, type ProviderSecrets } from '../credential-providers/provider-secrets';
-import type { ApiKeyProviderRecord, ApiKeyProvidersRepository } from '../../../../libs/providers/api-key-providers.repository';
+import type {
+  ApiKeyProviderRecord,
+  ApiKeyProvidersRepository,
+} from '../../../../libs/providers/api-key-providers.repository';
 import {
   API_KEY_FIELDS,
   type createApiKeyProviderInput,

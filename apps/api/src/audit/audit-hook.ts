@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../../../libs/audit/audit-log';
-import { userHash } from '../../../../libs/consent/user-key';
+import type { UserKeys } from '../../../../libs/consent/user-key';
 
 /** Body fields that name what an operation acts on, most specific first: names, never secret values. */
 const RESOURCE_FIELDS = ['resourceCredentialProviderName', 'resourceArn', 'name'] as const;
@@ -30,7 +30,7 @@ function actorOf(request: FastifyRequest): string {
  * Writes one audit event per operation call once its answer is sent, refused calls included (the
  * guard names the operation before it authenticates). Off the request path: events are batched.
  */
-export function registerAuditHook(fastify: FastifyInstance, audit: AuditLog): void {
+export function registerAuditHook(fastify: FastifyInstance, audit: AuditLog, userKeys: UserKeys): void {
   fastify.addHook('onResponse', async (request, reply) => {
     if (!request.operation) return;
     const errorType = reply.getHeader('x-amzn-errortype');
@@ -40,7 +40,7 @@ export function registerAuditHook(fastify: FastifyInstance, audit: AuditLog): vo
       operation: request.operation,
       ...(request.workloadName ? { workloadName: request.workloadName } : {}),
       ...(resource ? { resource } : {}),
-      ...(request.wat?.user ? { userHash: userHash(request.wat.user) } : {}),
+      ...(request.wat?.user ? { userHash: userKeys.hash(request.wat.user) } : {}),
       outcome:
         reply.statusCode < 400
           ? 'Success'

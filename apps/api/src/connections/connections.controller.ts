@@ -3,7 +3,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ConnectionsRepository } from '../../../../libs/consent/connections.repository';
-import { connectionId, userHash } from '../../../../libs/consent/user-key';
+import { connectionId } from '../../../../libs/consent/user-key';
 import type { Runtime } from '../../../../libs/runtime/runtime';
 import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
 import { parseInput } from '../../../../libs/wire/validation';
@@ -42,13 +42,15 @@ export class ConnectionsController {
     if (!wat.user) throw ValidationException.field('workloadIdentityToken', 'must be minted for a user');
     const owner = {
       workloadName: wat.workloadName,
-      userHash: userHash(wat.user),
+      userHash: this.runtime.userKeys.hash(wat.user),
       providerName: input.resourceCredentialProviderName,
     };
     // The user-federation connection (revoked even if not stored yet: its consent may be in flight)
-    // and every on-behalf-of connection the user has through this workload to this provider.
+    // and every on-behalf-of connection the user has through this workload to this provider; also
+    // one a consent started before the upgrade to keyed user hashes may have stored under its old id.
     const ids = new Set([
       connectionId(owner.workloadName, owner.userHash, owner.providerName),
+      connectionId(owner.workloadName, this.runtime.userKeys.legacy(wat.user), owner.providerName),
       ...(await this.connections.idsOf(owner)),
     ]);
     await Promise.all([...ids].map((id) => this.revokeOne(id, owner)));

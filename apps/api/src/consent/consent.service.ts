@@ -4,9 +4,11 @@ import { authorize } from '../../../../libs/auth/policy';
 import type { Principal } from '../../../../libs/auth/sigv4.verifier';
 import type { WatUser, WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
 import { ConnectionsRepository } from '../../../../libs/consent/connections.repository';
+import { ExchangeSubjectsRepository } from '../../../../libs/consent/exchange-subjects.repository';
 import { SessionsRepository, type AuthSession } from '../../../../libs/consent/sessions.repository';
 import { servable, unexpired } from '../../../../libs/consent/token-freshness';
-import { connectionId, userHash } from '../../../../libs/consent/user-key';
+import { rekeyConnection } from '../../../../libs/consent/legacy-user-hashes';
+import { connectionId } from '../../../../libs/consent/user-key';
 import { randomValues } from '../../../../libs/oauth/oauth-client';
 import {
   Oauth2ProvidersRepository,
@@ -58,6 +60,7 @@ export type CallbackResult = { redirect: string } | { error: string; status: num
 export class ConsentService {
   private readonly sessions: SessionsRepository;
   private readonly connections: ConnectionsRepository;
+  private readonly subjects: ExchangeSubjectsRepository;
   private readonly providers: Oauth2ProvidersRepository;
   private readonly workloads: WorkloadIdentitiesRepository;
   private readonly delegated: DelegatedTokens;
@@ -73,6 +76,7 @@ export class ConsentService {
     this.maxMargin = runtime.config.lifecycle.refreshSkewMs / 2;
     this.sessions = new SessionsRepository(runtime.db, runtime.envelope);
     this.connections = new ConnectionsRepository(runtime.db, runtime.envelope);
+    this.subjects = new ExchangeSubjectsRepository(runtime.db, runtime.envelope);
     this.providers = new Oauth2ProvidersRepository(runtime.db);
     this.workloads = new WorkloadIdentitiesRepository(runtime.db);
     this.renewals = new Renewals(runtime);
@@ -100,18 +104,24 @@ export class ConsentService {
         'USER_FEDERATION needs a workload access token minted for a user',
       );
     }
-    const user = userHash(wat.user);
+    const user = this.runtime.userKeys.hash(wat.user);
     const connection = connectionId(wat.workloadName, user, provider.name);
 
     if (input.sessionUri)
-      return this.poll(input.sessionUri, { workloadName: wat.workloadName, user, provider: provider.name });
+      return this.poll(input.sessionUri, {
+        workloadName: wat.workloadName,
+        user: wat.user,
+        provider: provider.name,
+      });
 
     // Checked before the vault: a return URL off the allow-list is refused whether or not a token exists.
     const workload = await this.workload(wat.workloadName);
     if (input.resourceOauth2ReturnUrl) assertReturnUrl(workload, input.resourceOauth2ReturnUrl);
 
     if (!input.forceAuthentication) {
-      const stored = await caches.connections.find(connection, () => this.connections.read(connection));
+      const stored = await caches.connections.find(connection, () =>
+        this.readConnection(wat.workloadName, wat.user!, provider.name),
+      );
       if (stored && covers(stored.connection.scopes, input.scopes)) {
         if (servable(stored.connection, this.maxMargin)) return { accessToken: stored.tokens.accessToken };
         const renewed = await this.renew(
@@ -125,6 +135,22 @@ export class ConsentService {
       }
     }
     return this.startSession(wat, input, provider, workload, user, connection);
+  }
+
+  /**
+   * The user's connection; a consent started before the upgrade to keyed user hashes stores it under
+   * its old id, which is moved to the new one on first read.
+   */
+  private async readConnection(workloadName: string, user: WatUser, providerName: string) {
+    const keys = this.runtime.userKeys;
+    const stored = await this.connections.read(connectionId(workloadName, keys.hash(user), providerName));
+    if (stored) return stored;
+    const legacy = connectionId(workloadName, keys.legacy(user), providerName);
+    const moved = await rekeyConnection(
+      { db: this.runtime.db, keys, connections: this.connections, subjects: this.subjects },
+      legacy,
+    );
+    return moved ? this.connections.read(moved) : undefined;
   }
 
   private async workload(name: string): Promise<WorkloadIdentityRecord> {
@@ -152,13 +178,13 @@ export class ConsentService {
 
   private async poll(
     sessionUri: string,
-    owner: { workloadName: string; user: string; provider: string },
+    owner: { workloadName: string; user: WatUser; provider: string },
   ): Promise<TokenAnswer> {
     const session = await this.sessions.find(sessionUri.slice(SESSION_URI_PREFIX.length));
     if (
       !session ||
       session.workloadName !== owner.workloadName ||
-      session.userHash !== owner.user ||
+      !this.runtime.userKeys.isUser(session.userHash, owner.user) ||
       session.providerName !== owner.provider
     ) {
       throw new ResourceNotFoundException('No such session for this workload, user and provider');
@@ -315,7 +341,10 @@ export class ConsentService {
     try {
       await this.runtime.temporal.workflow
         .getHandle(workflowIdOf(session.id))
-        .executeUpdate(completeUpdate, { args: [{ userHash: userHash(user) }] });
+        // A session started before the upgrade to keyed user hashes compares the hash it was started with.
+        .executeUpdate(completeUpdate, {
+          args: [{ userHash: this.runtime.userKeys.inFormatOf(session.userHash, user) }],
+        });
     } catch (err) {
       const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
       throw new AccessDeniedException(

@@ -3,7 +3,7 @@ import type { WorkloadAccessToken } from '../../../../libs/auth/workload-access-
 import { ConnectionsRepository } from '../../../../libs/consent/connections.repository';
 import { ExchangeSubjectsRepository } from '../../../../libs/consent/exchange-subjects.repository';
 import { servable, unexpired } from '../../../../libs/consent/token-freshness';
-import { connectionId, userHash } from '../../../../libs/consent/user-key';
+import { connectionId } from '../../../../libs/consent/user-key';
 import type { Oauth2ProviderRecord } from '../../../../libs/providers/oauth2-providers.repository';
 import type { Runtime } from '../../../../libs/runtime/runtime';
 import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
@@ -78,7 +78,7 @@ export class DelegatedTokens {
         'ON_BEHALF_OF_TOKEN_EXCHANGE needs a workload access token minted from a user JWT (GetWorkloadAccessTokenForJWT)',
       );
     const request = requestShape(input);
-    const user = userHash(wat.user);
+    const user = this.runtime.userKeys.hash(wat.user);
     const connection = connectionId(
       wat.workloadName,
       `${user} obo ${JSON.stringify(request)}`,
