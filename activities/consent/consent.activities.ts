@@ -1,3 +1,4 @@
+import { callbackUrl } from '../../libs/providers/callback-url';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AuditLog } from '../../libs/audit/audit-log';
 import { ConnectionsRepository } from '../../libs/consent/connections.repository';
@@ -74,9 +75,9 @@ export function createConsentActivities(deps: ConsentDeps) {
           force,
         );
         if (force) deps.oauth.forget(provider.name);
-        const callbackUrl = new URL(`${deps.publicUrl}/identities/oauth2/callback/${provider.callbackId}`);
-        callbackUrl.search = query.toString();
-        return deps.oauth.redeemCode(provider, callbackUrl, {
+        const redirect = new URL(callbackUrl(deps.publicUrl, provider.callbackId));
+        redirect.search = query.toString();
+        return deps.oauth.redeemCode(provider, redirect, {
           codeVerifier: sealed.secrets.codeVerifier,
           state: query.get('state') ?? '',
           ...(sealed.secrets.nonce ? { nonce: sealed.secrets.nonce } : {}),

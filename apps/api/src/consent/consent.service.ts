@@ -1,3 +1,4 @@
+import { callbackUrl, isCallbackId } from '../../../../libs/providers/callback-url';
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { authorize } from '../../../../libs/auth/policy';
@@ -81,10 +82,6 @@ export class ConsentService {
     this.workloads = new WorkloadIdentitiesRepository(runtime.db);
     this.renewals = new Renewals(runtime);
     this.delegated = new DelegatedTokens(runtime, this.maxMargin, this.renewals);
-  }
-
-  private callbackUrl(provider: Pick<Oauth2ProviderRecord, 'callbackId'>) {
-    return `${this.runtime.config.http.publicUrl}/identities/oauth2/callback/${provider.callbackId}`;
   }
 
   async token(wat: WorkloadAccessToken, input: GetResourceOauth2TokenInput): Promise<TokenAnswer> {
@@ -224,7 +221,7 @@ export class ConsentService {
         version: provider.updatedAt.toISOString(),
       },
       {
-        redirectUri: this.callbackUrl(provider),
+        redirectUri: callbackUrl(this.runtime.config.http.publicUrl, provider.callbackId),
         scopes: input.scopes,
         state,
         codeChallenge: await randomValues.codeChallenge(codeVerifier),
@@ -281,7 +278,7 @@ export class ConsentService {
   /** The authorization server's redirect: one use of a valid `state`, else an error page and no signal. */
   async callback(callbackId: string, rawQuery: string): Promise<CallbackResult> {
     const query = new URLSearchParams(rawQuery);
-    const provider = await this.providers.findByCallbackId(callbackId);
+    const provider = isCallbackId(callbackId) ? await this.providers.findByCallbackId(callbackId) : undefined;
     const state = query.get('state');
     if (!provider || !state) return { status: 400, error: 'This authorization response is not valid.' };
     const session = await this.sessions.consumeState(state, new Date());

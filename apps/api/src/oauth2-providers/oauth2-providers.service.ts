@@ -1,3 +1,4 @@
+import { callbackUrl } from '../../../../libs/providers/callback-url';
 import { randomUUID } from 'node:crypto';
 import type { OutboundPolicy } from '../../../../libs/net/outbound-fetch';
 import { credentialProviderArn, type Deployment } from '../../../../libs/wire/arn';
@@ -33,7 +34,7 @@ export class Oauth2ProvidersService {
 
   /** Each provider has its own callback URL, to register with the vendor as the redirect URI. */
   callbackUrl(record: Pick<Oauth2ProviderRecord, 'callbackId'>): string {
-    return `${this.options.publicUrl}/identities/oauth2/callback/${record.callbackId}`;
+    return callbackUrl(this.options.publicUrl, record.callbackId);
   }
 
   async create(input: Oauth2ProviderInput & { tags?: Record<string, string> }) {
