@@ -1,3 +1,4 @@
+import { toStorable } from '../wire/text';
 import { createHash } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { VaultDb } from '../db/database';
@@ -28,6 +29,28 @@ export interface StoredAuditEvent extends AuditEvent {
 }
 
 const GENESIS = '0'.repeat(64);
+
+function storableEvent(event: AuditEvent): AuditEvent {
+  const clean = (value: string | undefined) => (value === undefined ? undefined : toStorable(value));
+  return {
+    actor: toStorable(event.actor),
+    operation: toStorable(event.operation),
+    ...(event.workloadName !== undefined ? { workloadName: clean(event.workloadName)! } : {}),
+    ...(event.resource !== undefined ? { resource: clean(event.resource)! } : {}),
+    ...(event.userHash !== undefined ? { userHash: clean(event.userHash)! } : {}),
+    outcome: toStorable(event.outcome),
+    ...(event.detail
+      ? {
+          detail: Object.fromEntries(
+            Object.entries(event.detail).map(([key, value]) => [
+              toStorable(key),
+              typeof value === 'string' ? toStorable(value) : value,
+            ]),
+          ),
+        }
+      : {}),
+  };
+}
 /** Serialises appends across every process writing to the database (any 64-bit constant, this one spells "audit"). */
 export const AUDIT_APPEND_LOCK = 0x6175646974;
 
@@ -77,7 +100,9 @@ export class AuditLog {
 
   record(event: AuditEvent): Promise<void> {
     return new Promise((done) => {
-      this.queue.push({ event, at: new Date(), done });
+      // What a caller sent is recorded as text the database keeps byte for byte, so one odd name can
+      // neither break the hash chain nor fail a batch with other callers' events in it.
+      this.queue.push({ event: storableEvent(event), at: new Date(), done });
       this.writing ??= this.drain();
     });
   }

@@ -1,4 +1,5 @@
 import { ValidationException } from './errors';
+import { storable } from './text';
 
 /**
  * Opaque `nextToken`s: the sort key of the last item served, base64url-encoded with a version tag so
@@ -22,7 +23,8 @@ export function decodeNextToken(token: string | undefined): string | undefined {
       'v' in parsed &&
       parsed.v === 1 &&
       'after' in parsed &&
-      typeof parsed.after === 'string'
+      typeof parsed.after === 'string' &&
+      storable(parsed.after)
     ) {
       return parsed.after;
     }

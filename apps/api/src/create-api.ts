@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NestPinoLogger } from '../../../libs/logging/logger';
 import type { Runtime } from '../../../libs/runtime/runtime';
 import { ApiModule } from './api.module';
 import { registerAuditHook } from './audit/audit-hook';
+import { sendWireError } from './wire/aws-exception.filter';
 import { BODY_LIMIT_BYTES, registerJsonBody } from './wire/json-body';
+import { toWireError } from './wire/to-wire-error';
 
 /**
  * Builds the API on a runtime; the caller decides where it listens.
@@ -22,6 +24,22 @@ export async function createApi(runtime: Runtime): Promise<NestFastifyApplicatio
     // ARNs travel as path parameters (`/tags/{resourceArn}`) and run to 1011 characters.
     routerOptions: { maxParamLength: 2048 },
     genReqId: () => randomUUID(),
+    // Errors Fastify meets before routing (a bad percent-encoding, an over-long path parameter) and
+    // requests Node's parser refuses get the AWS shape too.
+    frameworkErrors: (err: Error, _request: FastifyRequest, reply: FastifyReply) =>
+      sendWireError(reply, toWireError(err)),
+    clientErrorHandler: (_err, socket) => {
+      if (!socket.writable) return;
+      const body = JSON.stringify({
+        message: 'The request could not be parsed',
+        reason: 'CannotParse',
+        fieldList: [],
+      });
+      socket.end(
+        'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n' +
+          `x-amzn-errortype: ValidationException\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    },
   });
   const fastify = adapter.getInstance<FastifyInstance>();
   registerJsonBody(fastify);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../../../libs/audit/audit-log';
 import type { UserKeys } from '../../../../libs/consent/user-key';
+import { toStorable } from '../../../../libs/wire/text';
 
 /** Body fields that name what an operation acts on, most specific first: names, never secret values. */
 const RESOURCE_FIELDS = ['resourceCredentialProviderName', 'resourceArn', 'name'] as const;
@@ -10,7 +11,7 @@ function resourceOf(request: FastifyRequest): string | undefined {
     if (!source || typeof source !== 'object') continue;
     for (const field of RESOURCE_FIELDS) {
       const value = (source as Record<string, unknown>)[field];
-      if (typeof value === 'string' && value.length <= 2048) return value;
+      if (typeof value === 'string' && value.length <= 2048) return toStorable(value);
     }
   }
   return undefined;

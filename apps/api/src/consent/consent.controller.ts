@@ -28,7 +28,8 @@ export class ConsentController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
-    const result = await this.service.callback(callbackId, request.url.split('?', 2)[1] ?? '');
+    const mark = request.url.indexOf('?');
+    const result = await this.service.callback(callbackId, mark < 0 ? '' : request.url.slice(mark + 1));
     // The redirect URL carries no secret; the page and headers forbid caching and framing either way.
     void reply
       .header('cache-control', 'no-store')

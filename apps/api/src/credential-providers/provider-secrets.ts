@@ -73,7 +73,11 @@ export class ProviderSecrets {
     store: (secret: StoredSecret) => Promise<R | undefined>,
   ): Promise<R | undefined> {
     const secret = await this.create(kind, provider, fields, input);
-    const stored = await store(secret);
+    // A store that fails (or finds the name taken) leaves no managed secret behind.
+    const stored = await store(secret).catch(async (err: unknown) => {
+      await this.release(secret).catch(() => undefined);
+      throw err;
+    });
     if (stored === undefined) {
       await this.release(secret);
       return undefined;
@@ -97,7 +101,10 @@ export class ProviderSecrets {
     const { next, retire } = input
       ? await this.replace(kind, provider, fields, current, input)
       : { next: current, retire: undefined };
-    const stored = await store(next);
+    const stored = await store(next).catch(async (err: unknown) => {
+      if (retire) await this.release(next).catch(() => undefined);
+      throw err;
+    });
     if (stored === undefined) {
       if (retire) await this.release(next);
       return undefined;

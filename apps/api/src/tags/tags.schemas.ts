@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { storable } from '../../../../libs/wire/text';
 import { tags } from '../workload-identities/workload-identity.schemas';
 
 export const resourceArn = z
   .string()
   .min(20, 'must be at least 20 characters')
-  .max(1011, 'must be at most 1011 characters');
+  .max(1011, 'must be at most 1011 characters')
+  .refine(storable, 'must be well-formed Unicode text without NUL characters');
 
 export const tagResourceInput = z.object({ resourceArn, tags });
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ValidationException } from '../../../../libs/wire/errors';
+import { unstorablePath } from '../../../../libs/wire/text';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,7 +14,8 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * Replaces Fastify's JSON parser with one that keeps the raw bytes for signature checks and
- * answers malformed JSON with a `ValidationException` (reason `CannotParse`).
+ * answers malformed JSON with a `ValidationException` (reason `CannotParse`), and text that cannot
+ * be stored (NUL, lone surrogates) with a `ValidationException` naming the field.
  */
 export function registerJsonBody(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser('application/json');
@@ -23,12 +25,19 @@ export function registerJsonBody(fastify: FastifyInstance): void {
     (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
       request.rawBody = body;
       if (body.length === 0) return done(null, {});
+      let parsed: unknown;
       try {
-        const parsed: unknown = JSON.parse(body.toString('utf8'));
-        done(null, parsed);
+        parsed = JSON.parse(body.toString('utf8'));
       } catch {
-        done(new ValidationException('Request body is not valid JSON', [], 'CannotParse'));
+        return done(new ValidationException('Request body is not valid JSON', [], 'CannotParse'));
       }
+      // Checked once for every operation: no NUL or lone surrogate reaches a handler, a query or the vault.
+      const bad = unstorablePath(parsed);
+      if (bad !== undefined)
+        return done(
+          ValidationException.field(bad, 'must be well-formed Unicode text without NUL characters'),
+        );
+      done(null, parsed);
     },
   );
 }

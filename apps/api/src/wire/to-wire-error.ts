@@ -85,6 +85,10 @@ export function toWireError(err: unknown): WireError {
     if (status < 500) return new ValidationException(err.message, [], 'CannotParse');
   }
   const fastifyCode = (err as { code?: unknown } | null)?.code;
+  if (fastifyCode === 'FST_ERR_BAD_URL')
+    return new ValidationException('The request path is not a valid URL path', [], 'CannotParse');
+  if (fastifyCode === 'FST_ERR_MAX_PARAM_LENGTH')
+    return new ValidationException('A path parameter is too long', [], 'CannotParse');
   if (typeof fastifyCode === 'string' && fastifyCode.startsWith('FST_ERR_CTP')) {
     const tooLarge = fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE';
     return new ValidationException(
