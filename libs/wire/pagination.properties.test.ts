@@ -3,16 +3,19 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ValidationException } from './errors';
 import { decodeNextToken, encodeNextToken, paginate } from './pagination';
+import { storable } from './text';
 
 // A fixed seed keeps runs reproducible; change it locally to explore further.
 const RUNS = { numRuns: 200, seed: 20261122 };
 
-/** Every position a listing can be at: any Unicode, lone surrogates included. */
-const position = fc.oneof(
+/** Any string: lone surrogates, NUL and a leading BOM included. */
+const anyText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.constantFrom('', 'agent-20', '"', '\\', '\u0000', '\ud800', '{"v":1}', '__proto__'),
+  fc.constantFrom('', 'agent-20', '"', '\\', '\u0000', '\ud800', '\ufeffx', '{"v":1}', '__proto__'),
 );
+/** Every position a listing can be at: a stored name, so text the vault can store. */
+const position = anyText.filter(storable);
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
@@ -38,7 +41,7 @@ function wellFormed(token: string): string | undefined {
     const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
     if (typeof parsed === 'object' && parsed !== null) {
       const { v, after } = parsed as { v?: unknown; after?: unknown };
-      if (v === 1 && typeof after === 'string') return after;
+      if (v === 1 && typeof after === 'string' && storable(after)) return after;
     }
   } catch {
     return undefined;
@@ -52,6 +55,16 @@ describe('nextToken encoding properties', () => {
       fc.property(position, (after) => {
         assert.equal(decodeNextToken(encodeNextToken(after)), after);
       }),
+      RUNS,
+    );
+  });
+
+  it('refuses a token whose position is text no name can be (NUL, lone surrogates, a leading BOM)', () => {
+    fc.assert(
+      fc.property(
+        anyText.filter((text) => !storable(text)),
+        (after) => refused(encodeNextToken(after)),
+      ),
       RUNS,
     );
   });
