@@ -37,8 +37,6 @@ export interface VendorQuirks {
   authorizationParameters?: Record<string, string>;
   /** Dotted path of the user's access token in the token response, when not `access_token`. */
   accessTokenPath?: string;
-  /** Refresh tokens issued by this vendor are single use. */
-  rotatesRefreshTokens?: boolean;
 }
 
 export interface VendorSpec {
@@ -91,7 +89,6 @@ export const VENDORS: readonly VendorSpec[] = [
       'https://github.com/login/oauth/access_token',
       ['client_secret_post'],
     ),
-    quirks: { rotatesRefreshTokens: true },
   },
   {
     vendor: 'SlackOauth2',
@@ -135,7 +132,6 @@ export const VENDORS: readonly VendorSpec[] = [
     ),
     quirks: {
       authorizationParameters: { audience: 'api.atlassian.com', prompt: 'consent' },
-      rotatesRefreshTokens: true,
     },
   },
   {
@@ -154,7 +150,6 @@ export const VENDORS: readonly VendorSpec[] = [
       'https://api.x.com/2/oauth2/token',
       ['client_secret_basic'],
     ),
-    quirks: { rotatesRefreshTokens: true },
   },
   { vendor: 'OktaOauth2', member: 'includedOauth2ProviderConfig', kind: 'tenant' },
   { vendor: 'OneLoginOauth2', member: 'includedOauth2ProviderConfig', kind: 'tenant' },
@@ -201,7 +196,6 @@ export const VENDORS: readonly VendorSpec[] = [
     discovery: metadata('https://zoom.us', 'https://zoom.us/oauth/authorize', 'https://zoom.us/oauth/token', [
       'client_secret_basic',
     ]),
-    quirks: { rotatesRefreshTokens: true },
   },
   {
     vendor: 'TwitchOauth2',

@@ -40,7 +40,3 @@ export function parseCredentialProviderArn(
   const prefix = credentialProviderArn(d, kind, '');
   return arn.startsWith(prefix) && arn.length > prefix.length ? arn.slice(prefix.length) : undefined;
 }
-
-export function tokenVaultArn(d: Deployment): string {
-  return `arn:${d.partition}:acps:${d.region}:${d.accountId}:token-vault/default`;
-}

@@ -74,20 +74,9 @@ export class UnauthorizedException extends WireError {
   readonly type = 'UnauthorizedException';
 }
 
-export class ThrottlingException extends WireError {
-  readonly status = 429;
-  readonly type = 'ThrottlingException';
-}
-
 export class InternalServerException extends WireError {
   readonly status = 500;
   readonly type = 'InternalServerException';
-}
-
-/** Answered when a dependency (database, Temporal, Secrets Manager) is unreachable. */
-export class ServiceUnavailableException extends WireError {
-  readonly status = 503;
-  readonly type = 'ServiceUnavailableException';
 }
 
 /**
