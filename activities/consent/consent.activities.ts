@@ -1,54 +1,31 @@
+import { storedFromTokenResponse } from '../../libs/vault/token-response';
 import { callbackUrl } from '../../libs/providers/callback-url';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AuditLog } from '../../libs/audit/audit-log';
-import { ConnectionsRepository } from '../../libs/consent/connections.repository';
-import { SessionsRepository } from '../../libs/consent/sessions.repository';
+import type { ConnectionsRepository } from '../../libs/vault/connections.repository';
+import type { SessionsRepository } from '../../libs/consent/sessions.repository';
 import type { OAuthClients, TokenSet } from '../../libs/oauth/oauth-client';
-import { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
-import type { Runtime } from '../../libs/runtime/runtime';
-import { connectionLifecycleWorkflow } from '../../workflows/connection-lifecycle/connection-lifecycle.workflow';
-import {
-  lifecycleStartOptions,
-  tokensStoredSignal,
-  type ConnectionLifecycleInput,
-  type LifecycleTiming,
+import type { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
+import type { SecretStore } from '../../libs/secrets/secret-store';
+import type {
+  ConnectionLifecycleInput,
+  LifecycleTiming,
 } from '../../workflows/connection-lifecycle/definitions';
 import { loadProviderClient, withClientSecretRetry } from '../oauth/provider-client';
 
-/** Dependencies of the consent activities, from the worker's runtime. */
+/** Dependencies of the consent activities (the worker builds them: apps/worker/src/activity-deps.ts). */
 export interface ConsentDeps {
   sessions: SessionsRepository;
   connections: ConnectionsRepository;
   providers: Oauth2ProvidersRepository;
   oauth: OAuthClients;
-  readSecret: Runtime['secrets'];
+  readSecret: Pick<SecretStore, 'read'>;
   publicUrl: string;
   /** Starts (or tells) a connection's lifecycle workflow once its tokens are stored. */
   startLifecycle: (input: ConnectionLifecycleInput) => Promise<void>;
   timing: LifecycleTiming;
   audit: Pick<AuditLog, 'record'>;
   now?: () => Date;
-}
-
-export function consentDeps(runtime: Runtime): ConsentDeps {
-  return {
-    sessions: new SessionsRepository(runtime.db, runtime.envelope),
-    connections: new ConnectionsRepository(runtime.db, runtime.envelope),
-    providers: new Oauth2ProvidersRepository(runtime.db),
-    oauth: runtime.oauth,
-    readSecret: runtime.secrets,
-    publicUrl: runtime.config.http.publicUrl,
-    timing: runtime.config.lifecycle,
-    audit: runtime.audit,
-    startLifecycle: async (input) => {
-      // signalWithStart: a new connection gets its lifecycle; a re-consented one hears of its new tokens.
-      await runtime.temporal.workflow.signalWithStart(connectionLifecycleWorkflow, {
-        ...lifecycleStartOptions(input, runtime.config.temporal.taskQueue),
-        signal: tokensStoredSignal,
-        signalArgs: [],
-      });
-    },
-  };
 }
 
 /**
@@ -84,27 +61,21 @@ export function createConsentActivities(deps: ConsentDeps) {
         });
       });
       const at = now();
-      const expiresAt =
-        tokens.expiresIn !== undefined ? new Date(at.getTime() + tokens.expiresIn * 1000) : undefined;
-      await deps.connections.save(
+      const stored = storedFromTokenResponse(
+        tokens,
         {
           id: session.connectionId,
           workloadName: session.workloadName,
           providerName: session.providerName,
           userHash: session.userHash,
-          scopes: tokens.scope ? tokens.scope.split(/[ ,]/).filter(Boolean) : session.scopes,
-          ...(expiresAt ? { expiresAt } : {}),
-        },
-        {
-          accessToken: tokens.accessToken,
-          ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
-          ...(tokens.idToken ? { idToken: tokens.idToken } : {}),
-          ...(tokens.tokenType ? { tokenType: tokens.tokenType } : {}),
+          scopes: session.scopes,
         },
         at,
       );
+      await deps.connections.save(stored.connection, stored.tokens, at);
       // The token is servable from here on: polls find the session completed.
       await deps.sessions.finish(sessionId, 'COMPLETED');
+      const { expiresAt } = stored.connection;
       return expiresAt ? { expiresAt: expiresAt.toISOString() } : {};
     },
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Connection, ConnectionTokens } from '../../libs/consent/connections.repository';
+import type { Connection, ConnectionTokens } from '../../libs/vault/connections.repository';
 import { ResponseBodyError, type TokenSet } from '../../libs/oauth/oauth-client';
 import { createLifecycleActivities, type LifecycleDeps } from './lifecycle.activities';
 

@@ -1,12 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { storedFromTokenResponse } from '../../libs/vault/token-response';
 import type { AuditLog, AuditEvent } from '../../libs/audit/audit-log';
-import { ConnectionsRepository } from '../../libs/consent/connections.repository';
-import { ExchangeSubjectsRepository } from '../../libs/consent/exchange-subjects.repository';
+import type { ConnectionsRepository } from '../../libs/vault/connections.repository';
+import type { ExchangeSubjectsRepository } from '../../libs/vault/exchange-subjects.repository';
 import type { OAuthClients } from '../../libs/oauth/oauth-client';
-import { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
-import type { Runtime } from '../../libs/runtime/runtime';
+import type { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
 import type { SecretStore } from '../../libs/secrets/secret-store';
-import type { LifecycleGrant } from '../../workflows/connection-lifecycle/definitions';
+import type { LifecycleGrant, RenewalFailure } from '../../workflows/connection-lifecycle/definitions';
 import { loadProviderClient, withClientSecretRetry, type LoadedProvider } from '../oauth/provider-client';
 
 type Grant = LifecycleGrant;
@@ -15,24 +15,12 @@ export interface LifecycleDeps {
   connections: ConnectionsRepository;
   subjects: ExchangeSubjectsRepository;
   providers: Oauth2ProvidersRepository;
-  secrets: SecretStore;
+  secrets: Pick<SecretStore, 'read'>;
   oauth: OAuthClients;
   /** Lifetime assumed for an access token whose answer had no `expires_in`. */
   assumedLifetimeMs: number;
   audit: Pick<AuditLog, 'record'>;
   now?: () => Date;
-}
-
-export function lifecycleDeps(runtime: Runtime): LifecycleDeps {
-  return {
-    connections: new ConnectionsRepository(runtime.db, runtime.envelope),
-    subjects: new ExchangeSubjectsRepository(runtime.db, runtime.envelope),
-    providers: new Oauth2ProvidersRepository(runtime.db),
-    secrets: runtime.secrets,
-    oauth: runtime.oauth,
-    assumedLifetimeMs: runtime.config.lifecycle.assumedLifetimeMs,
-    audit: runtime.audit,
-  };
 }
 
 /** The I/O of connection lifecycles: references in, references out; tokens stay between vault and IdP. */
@@ -94,31 +82,25 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         throw err;
       });
       const at = now();
-      const expiresAt = new Date(
-        at.getTime() + (tokens.expiresIn !== undefined ? tokens.expiresIn * 1000 : deps.assumedLifetimeMs),
-      );
-      const granted = tokens.scope ? tokens.scope.split(/[ ,]/).filter(Boolean) : undefined;
-      const connection = stored?.connection ?? {
+      const {
+        obtainedAt: _obtained,
+        expiresAt: _expired,
+        ...owner
+      } = stored?.connection ?? {
         id: input.connectionId,
         workloadName: input.workloadName,
         providerName: input.providerName,
         userHash: input.userHash ?? 'm2m',
         scopes: grant && grant.kind !== 'refresh_token' ? grant.scopes : [],
       };
-      const keptRefreshToken = tokens.refreshToken ?? refreshToken;
-      const idToken = tokens.idToken ?? stored?.tokens.idToken;
-      await deps.connections.save(
-        { ...connection, ...(granted ? { scopes: granted } : {}), expiresAt },
-        {
-          accessToken: tokens.accessToken,
-          ...(keptRefreshToken ? { refreshToken: keptRefreshToken } : {}),
-          ...(idToken ? { idToken } : {}),
-          ...(tokens.tokenType ? { tokenType: tokens.tokenType } : {}),
-        },
-        at,
-      );
+      const renewed = storedFromTokenResponse(tokens, owner, at, {
+        assumedLifetimeMs: deps.assumedLifetimeMs,
+        ...(stored ? { previous: stored.tokens } : {}),
+      });
+      await deps.connections.save(renewed.connection, renewed.tokens, at);
       await deps.audit.record({ ...event, outcome: 'Success' });
-      return { expiresAt: expiresAt.toISOString() };
+      // Always set: an assumed lifetime stands in for a missing expires_in.
+      return { expiresAt: renewed.connection.expiresAt!.toISOString() };
     },
 
     /**
@@ -194,7 +176,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
     if (!subject || subject.expiresAt.getTime() <= now().getTime())
       throw ApplicationFailure.nonRetryable(
         "The user's token for this on-behalf-of connection has expired",
-        'subject_expired',
+        'subject_expired' satisfies RenewalFailure,
       );
     return subject.subjectToken;
   }
@@ -209,7 +191,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
     if (!obo)
       throw ApplicationFailure.nonRetryable(
         `Credential provider ${provider.name} no longer allows on-behalf-of token exchange`,
-        'provider_changed',
+        'provider_changed' satisfies RenewalFailure,
       );
     const actor = obo.tokenExchangeGrantTypeConfig;
     const actorToken =

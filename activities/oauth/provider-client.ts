@@ -5,6 +5,8 @@ import {
   type ProviderClient,
 } from '../../libs/oauth/oauth-client';
 import type { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
+import { providerClient } from '../../libs/providers/provider-client';
+import { renewalFailureOf, type RenewalFailure } from '../../workflows/connection-lifecycle/definitions';
 import type { SecretStore } from '../../libs/secrets/secret-store';
 
 export type LoadedProvider = ProviderClient & { callbackId: string };
@@ -12,21 +14,18 @@ export type LoadedProvider = ProviderClient & { callbackId: string };
 /** A provider with its client secret read now (`force` skips the cache, after `invalid_client`). */
 export async function loadProviderClient(
   providers: Oauth2ProvidersRepository,
-  secrets: SecretStore,
+  secrets: Pick<SecretStore, 'read'>,
   name: string,
   force = false,
 ): Promise<LoadedProvider> {
   const record = await providers.find(name);
   if (!record)
-    throw ApplicationFailure.nonRetryable(`Credential provider ${name} no longer exists`, 'provider_deleted');
-  return {
-    name,
-    vendor: record.vendor,
-    config: record.config,
-    clientSecret: await secrets.read(record.secret.ref, { force }),
-    version: record.updatedAt.toISOString(),
-    callbackId: record.callbackId,
-  };
+    throw ApplicationFailure.nonRetryable(
+      `Credential provider ${name} no longer exists`,
+      'provider_deleted' satisfies RenewalFailure,
+    );
+  const clientSecret = await secrets.read(record.secret.ref, { force });
+  return { ...providerClient(record, clientSecret), callbackId: record.callbackId };
 }
 
 /**
@@ -64,10 +63,8 @@ function oauthError(err: unknown): { error: string; status: number } | undefined
 function classify(err: unknown): unknown {
   const refused = oauthError(err);
   if (refused && refused.status < 500) {
-    return ApplicationFailure.nonRetryable(
-      `The token endpoint refused the request: ${refused.error}`,
-      refused.error,
-    );
+    const failure = renewalFailureOf(refused.error);
+    return ApplicationFailure.nonRetryable(`The token endpoint refused the request: ${failure}`, failure);
   }
   return err;
 }

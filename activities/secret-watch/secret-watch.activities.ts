@@ -1,21 +1,12 @@
 import type { AuditLog } from '../../libs/audit/audit-log';
-import type { Runtime } from '../../libs/runtime/runtime';
 import type { SecretStore } from '../../libs/secrets/secret-store';
-import { SecretVersionsRepository } from '../../libs/secrets/secret-versions.repository';
+import type { SecretVersionsRepository } from '../../libs/secrets/secret-versions.repository';
 
 export interface SecretWatchDeps {
   secrets: Pick<SecretStore, 'currentVersion' | 'invalidate'>;
   versions: SecretVersionsRepository;
   audit: Pick<AuditLog, 'record'>;
   now?: () => Date;
-}
-
-export function secretWatchDeps(runtime: Runtime): SecretWatchDeps {
-  return {
-    secrets: runtime.secrets,
-    versions: new SecretVersionsRepository(runtime.db),
-    audit: runtime.audit,
-  };
 }
 
 /** The I/O of secret watches: secret metadata (never a value), the shared version table, the audit log. */

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { ConnectionsRepository } from '../../libs/consent/connections.repository';
+import { ConnectionsRepository } from '../../libs/vault/connections.repository';
 import { connectionId } from '../../libs/consent/user-key';
 import { connectionLifecycleWorkflow } from '../../workflows/connection-lifecycle/connection-lifecycle.workflow';
 import {
   lifecycleStartOptions,
   lifecycleStatusQuery,
-  lifecycleWorkflowId,
+  connectionLifecycleWorkflowId,
 } from '../../workflows/connection-lifecycle/definitions';
 import type { BenchEnvironment } from '../environment';
 import { repeatLoad, rssMb } from '../harness';
@@ -63,7 +63,7 @@ export async function growth(
       runtime.userKeys.hash({ kind: 'userId', userId: userOf(size - 1) }),
       'idp',
     );
-    const handle = runtime.temporal.workflow.getHandle(lifecycleWorkflowId(last));
+    const handle = runtime.temporal.workflow.getHandle(connectionLifecycleWorkflowId(last));
     // A query may fail while the worker has not taken the workflow's first task yet.
     const caughtUp = () =>
       handle.query(lifecycleStatusQuery).then(

@@ -1,3 +1,4 @@
+import type { TtlCache } from '../cache/ttl-cache';
 import type { PrincipalPolicy } from '../db/schema';
 import type { VaultDb } from '../db/database';
 import type { Envelope } from '../vault/envelope';
@@ -14,9 +15,15 @@ export class PrincipalsRepository {
   constructor(
     private readonly db: VaultDb,
     private readonly envelope: Envelope,
+    /** The hot path's: every signed request looks its caller up here. */
+    private readonly cache?: TtlCache<string, PrincipalWithSecret | undefined>,
   ) {}
 
-  async find(accessKeyId: string): Promise<PrincipalWithSecret | undefined> {
+  find(accessKeyId: string): Promise<PrincipalWithSecret | undefined> {
+    return this.cache ? this.cache.find(accessKeyId, () => this.load(accessKeyId)) : this.load(accessKeyId);
+  }
+
+  private async load(accessKeyId: string): Promise<PrincipalWithSecret | undefined> {
     const row = await this.db
       .selectFrom('principals')
       .select(['access_key_id', 'name', 'secret_sealed', 'policy'])
@@ -59,9 +66,15 @@ export class PrincipalsRepository {
       .values({ access_key_id: principal.accessKeyId, ...values })
       .onConflict((oc) => oc.column('access_key_id').doUpdateSet(values))
       .execute();
+    this.cache?.delete(principal.accessKeyId);
   }
 
   async deleteByName(name: string): Promise<void> {
-    await this.db.deleteFrom('principals').where('name', '=', name).execute();
+    const deleted = await this.db
+      .deleteFrom('principals')
+      .where('name', '=', name)
+      .returning('access_key_id')
+      .execute();
+    for (const row of deleted) this.cache?.delete(row.access_key_id);
   }
 }

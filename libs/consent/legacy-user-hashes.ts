@@ -1,6 +1,6 @@
 import type { VaultDb } from '../db/database';
-import type { ConnectionsRepository } from './connections.repository';
-import type { ExchangeSubjectsRepository } from './exchange-subjects.repository';
+import type { ConnectionsRepository } from '../vault/connections.repository';
+import type { ExchangeSubjectsRepository } from '../vault/exchange-subjects.repository';
 import { connectionId, type UserKeys } from './user-key';
 
 export interface LegacyRekeyDeps {
@@ -35,7 +35,10 @@ export async function rekeyLegacyConnections(deps: LegacyRekeyDeps): Promise<num
  * One connection, as above, if it is a legacy one.
  * @returns the connection's id now (undefined when it was dropped or is gone)
  */
-export async function rekeyConnection(deps: LegacyRekeyDeps, id: string): Promise<string | undefined> {
+export async function rekeyConnection(
+  deps: Omit<LegacyRekeyDeps, 'db'>,
+  id: string,
+): Promise<string | undefined> {
   const stored = await deps.connections.read(id);
   if (!stored) return undefined;
   const { connection, tokens } = stored;

@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { TtlCache } from '../cache/ttl-cache';
 import type { VaultDb } from './database';
 import type { Database } from './schema';
 
@@ -16,7 +17,9 @@ interface NamedRow {
 /**
  * What the name-keyed repositories truly share: one row per name, with tags, read one at a time or
  * a page at a time in name order; inserted only when the name is free; updated and deleted by name.
- * Each repository adds its own columns and record shape.
+ * Each repository adds its own columns and record shape. With a cache (the hot path's), `find` reads
+ * through it and every write drops the entry it changes, so no caller invalidates by hand; other
+ * processes see a change within the cache's TTL.
  *
  * @example
  * class WidgetsRepository extends NamedRecords<'widgets', Widget> { ... }
@@ -26,6 +29,7 @@ export abstract class NamedRecords<T extends NamedTable, R> {
     protected readonly db: VaultDb,
     private readonly table: T,
     private readonly toRecord: (row: Selectable<Database[T]>) => R,
+    private readonly cache?: TtlCache<string, R | undefined>,
   ) {}
 
   /**
@@ -47,7 +51,11 @@ export abstract class NamedRecords<T extends NamedTable, R> {
     );
   }
 
-  async find(name: string): Promise<R | undefined> {
+  find(name: string): Promise<R | undefined> {
+    return this.cache ? this.cache.find(name, () => this.load(name)) : this.load(name);
+  }
+
+  private async load(name: string): Promise<R | undefined> {
     const { db, table, record } = this.named;
     const row = await db.selectFrom(table).selectAll().where('name', '=', name).executeTakeFirst();
     return row ? record(row) : undefined;
@@ -74,6 +82,7 @@ export abstract class NamedRecords<T extends NamedTable, R> {
       .onConflict((oc) => oc.column('name').doNothing())
       .returning('name')
       .executeTakeFirst();
+    this.cache?.delete((values as unknown as NamedRow).name);
     return inserted !== undefined;
   }
 
@@ -86,6 +95,7 @@ export abstract class NamedRecords<T extends NamedTable, R> {
       .where('name', '=', name)
       .returningAll()
       .executeTakeFirst();
+    this.cache?.delete(name);
     return row ? record(row) : undefined;
   }
 
@@ -93,6 +103,7 @@ export abstract class NamedRecords<T extends NamedTable, R> {
   async delete(name: string): Promise<R | undefined> {
     const { db, table, record } = this.named;
     const row = await db.deleteFrom(table).where('name', '=', name).returningAll().executeTakeFirst();
+    this.cache?.delete(name);
     return row ? record(row) : undefined;
   }
 

@@ -1,3 +1,4 @@
+import type { TtlCache } from '../cache/ttl-cache';
 import type { VaultDb } from '../db/database';
 import { NamedRecords } from '../db/named-records';
 import type { StoredSecret } from '../secrets/secret-store';
@@ -13,14 +14,19 @@ export interface ApiKeyProviderRecord {
 
 /** API key credential providers: names and where their keys live, never the keys. */
 export class ApiKeyProvidersRepository extends NamedRecords<'api_key_providers', ApiKeyProviderRecord> {
-  constructor(db: VaultDb) {
-    super(db, 'api_key_providers', (row) => ({
-      name: row.name,
-      secret: storedSecret(row),
-      tags: row.tags,
-      createdAt: new Date(row.created_at),
-      updatedAt: new Date(row.updated_at),
-    }));
+  constructor(db: VaultDb, cache?: TtlCache<string, ApiKeyProviderRecord | undefined>) {
+    super(
+      db,
+      'api_key_providers',
+      (row) => ({
+        name: row.name,
+        secret: storedSecret(row),
+        tags: row.tags,
+        createdAt: new Date(row.created_at),
+        updatedAt: new Date(row.updated_at),
+      }),
+      cache,
+    );
   }
 
   /** False when the name is taken. */

@@ -1,3 +1,4 @@
+import type { TtlCache } from '../cache/ttl-cache';
 import type { VaultDb } from '../db/database';
 import { NamedRecords } from '../db/named-records';
 import type { StoredSecret } from '../secrets/secret-store';
@@ -23,17 +24,22 @@ const columns = (record: Pick<Oauth2ProviderRecord, 'vendor' | 'config' | 'secre
 
 /** OAuth2 credential providers: their configuration without secrets, and where the client secret lives. */
 export class Oauth2ProvidersRepository extends NamedRecords<'oauth2_providers', Oauth2ProviderRecord> {
-  constructor(db: VaultDb) {
-    super(db, 'oauth2_providers', (row) => ({
-      name: row.name,
-      vendor: row.vendor,
-      config: row.config as unknown as Oauth2ProviderConfig,
-      secret: storedSecret(row),
-      callbackId: row.callback_id,
-      tags: row.tags,
-      createdAt: new Date(row.created_at),
-      updatedAt: new Date(row.updated_at),
-    }));
+  constructor(db: VaultDb, cache?: TtlCache<string, Oauth2ProviderRecord | undefined>) {
+    super(
+      db,
+      'oauth2_providers',
+      (row) => ({
+        name: row.name,
+        vendor: row.vendor,
+        config: row.config as unknown as Oauth2ProviderConfig,
+        secret: storedSecret(row),
+        callbackId: row.callback_id,
+        tags: row.tags,
+        createdAt: new Date(row.created_at),
+        updatedAt: new Date(row.updated_at),
+      }),
+      cache,
+    );
   }
 
   insert(record: Oauth2ProviderRecord): Promise<boolean> {

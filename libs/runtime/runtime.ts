@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
 import { AuditLog } from '../audit/audit-log';
-import type { PrincipalWithSecret } from '../auth/sigv4.verifier';
 import { TtlCache } from '../cache/ttl-cache';
-import { ConnectionsRepository, type StoredConnection } from '../consent/connections.repository';
-import { ExchangeSubjectsRepository } from '../consent/exchange-subjects.repository';
+import { ConnectionsRepository } from '../vault/connections.repository';
+import { SessionsRepository } from '../consent/sessions.repository';
+import { ExchangeSubjectsRepository } from '../vault/exchange-subjects.repository';
 import { rekeyLegacyConnections } from '../consent/legacy-user-hashes';
 import { UserKeys } from '../consent/user-key';
-import type { Oauth2ProviderRecord } from '../providers/oauth2-providers.repository';
-import type { WorkloadIdentityRecord } from '../workload-identities/workload-identities.repository';
+import { ApiKeyProvidersRepository } from '../providers/api-key-providers.repository';
+import { Oauth2ProvidersRepository } from '../providers/oauth2-providers.repository';
+import { WorkloadIdentitiesRepository } from '../workload-identities/workload-identities.repository';
 import { bootstrapAdmin } from '../auth/bootstrap-admin';
 import { JwtVerifier } from '../auth/jwt.verifier';
 import { WatKeyRing } from '../auth/wat-keys';
@@ -37,7 +38,6 @@ export interface Runtime {
   log: Logger;
   db: VaultDb;
   envelope: Envelope;
-  principals: PrincipalsRepository;
   secretsManager: SecretsManagerClient;
   temporal: Client;
   /** Encrypts every Temporal payload; shared by the client, the worker and the codec endpoint. */
@@ -54,21 +54,25 @@ export interface Runtime {
   /** Keyed user hashes (an HMAC with a server secret sealed in the vault). */
   userKeys: UserKeys;
   /**
-   * The hot path's caches (`MANDATE_CACHE_TTL_SECONDS`): principals by access key id, OAuth2
-   * providers and workload identities by name, connections by id. Writers in this process drop what they change; other
-   * processes see a change within the TTL.
+   * The repositories the API serves from, built once. Principals, workload identities, OAuth2
+   * providers and connections read through the hot path's caches (`MANDATE_CACHE_TTL_SECONDS`); each
+   * drops what this process changes, other processes see a change within the TTL. Activities build
+   * their own, uncached: a refresh must read what is stored now.
    */
-  caches: HotCaches;
+  repositories: Repositories;
   /** The append-only, hash-chained record of every operation and of the service's own token work. */
   audit: AuditLog;
   close(): Promise<void>;
 }
 
-export interface HotCaches {
-  principals: TtlCache<string, PrincipalWithSecret | undefined>;
-  providers: TtlCache<string, Oauth2ProviderRecord | undefined>;
-  connections: TtlCache<string, StoredConnection | undefined>;
-  workloads: TtlCache<string, WorkloadIdentityRecord | undefined>;
+export interface Repositories {
+  principals: PrincipalsRepository;
+  workloadIdentities: WorkloadIdentitiesRepository;
+  oauth2Providers: Oauth2ProvidersRepository;
+  apiKeyProviders: ApiKeyProvidersRepository;
+  connections: ConnectionsRepository;
+  exchangeSubjects: ExchangeSubjectsRepository;
+  sessions: SessionsRepository;
 }
 
 /** The Temporal frontend to use: the configured one, else the local dev server's. */
@@ -115,7 +119,17 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       .catch((err: unknown) => log.error({ err }, 'token vault settings could not be read'));
   }, config.vault.refreshMs);
   vaultTimer.unref();
-  const principals = new PrincipalsRepository(db, envelope);
+  const cacheOptions = { ttlMs: config.cache.ttlMs, maxEntries: 10_000 };
+  const cached = <V>() => new TtlCache<string, V | undefined>(cacheOptions);
+  const repositories: Repositories = {
+    principals: new PrincipalsRepository(db, envelope, cached()),
+    workloadIdentities: new WorkloadIdentitiesRepository(db, cached()),
+    oauth2Providers: new Oauth2ProvidersRepository(db, cached()),
+    apiKeyProviders: new ApiKeyProvidersRepository(db),
+    connections: new ConnectionsRepository(db, envelope, cached()),
+    exchangeSubjects: new ExchangeSubjectsRepository(db, envelope),
+    sessions: new SessionsRepository(db, envelope),
+  };
   const watKeys = new WatKeyRing(db, envelope, {
     rotationMs: config.wat.rotationMs,
     maxTokenTtlMs: config.wat.ttlSeconds * 1000,
@@ -129,13 +143,12 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const rekeyed = await rekeyLegacyConnections({
     db,
     keys: userKeys,
-    connections: new ConnectionsRepository(db, envelope),
-    subjects: new ExchangeSubjectsRepository(db, envelope),
+    connections: repositories.connections,
+    subjects: repositories.exchangeSubjects,
   });
   if (rekeyed > 0) log.info({ count: rekeyed }, 'connections moved to keyed user hashes');
   const temporal = createTemporalClient(config.temporal, temporalAddress(config), payloadCodec);
   const audit = new AuditLog(db, log.child({ component: 'audit' }));
-  const cacheOptions = { ttlMs: config.cache.ttlMs, maxEntries: 10_000 };
   const secrets = new SecretStore(secretsManager, {
     region: config.aws.region,
     cacheTtlMs: config.secrets.cacheTtlMs,
@@ -154,7 +167,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     log,
     db,
     envelope,
-    principals,
+    repositories,
     secretsManager,
     temporal,
     payloadCodec,
@@ -177,12 +190,6 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     }),
     audit,
     userKeys,
-    caches: {
-      principals: new TtlCache(cacheOptions),
-      providers: new TtlCache(cacheOptions),
-      connections: new TtlCache(cacheOptions),
-      workloads: new TtlCache(cacheOptions),
-    },
     async close() {
       clearInterval(vaultTimer);
       clearInterval(secretTimer);
@@ -202,7 +209,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
  */
 export async function ensureAdmin(runtime: Runtime): Promise<void> {
   const { config, log } = runtime;
-  const admin = await bootstrapAdmin(runtime.principals, {
+  const admin = await bootstrapAdmin(runtime.repositories.principals, {
     fromEnvironment: config.auth.adminCredentials,
     credentialsFile: config.auth.adminCredentialsFile,
   });

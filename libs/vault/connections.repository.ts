@@ -1,5 +1,6 @@
+import type { TtlCache } from '../cache/ttl-cache';
 import type { VaultDb } from '../db/database';
-import type { Envelope } from '../vault/envelope';
+import type { Envelope } from './envelope';
 
 /** The tokens of a connection. Only activities write them; reads serve the hot path. */
 export interface ConnectionTokens {
@@ -28,11 +29,16 @@ export interface StoredConnection {
 
 const recordId = (id: string) => `connection:${id}`;
 
-/** Connections (workload + user + provider) and their sealed tokens. */
+/**
+ * Connections (workload + user + provider) and their sealed tokens. With a cache (the hot path's),
+ * `read` goes through it and this process's writes drop what they change; writes by other processes
+ * (the worker's refreshes) are seen within the cache's TTL, or at once through `readFresh`.
+ */
 export class ConnectionsRepository {
   constructor(
     private readonly db: VaultDb,
     private readonly envelope: Envelope,
+    private readonly cache?: TtlCache<string, StoredConnection | undefined>,
   ) {}
 
   async save(connection: Connection, tokens: ConnectionTokens, now: Date): Promise<void> {
@@ -52,10 +58,26 @@ export class ConnectionsRepository {
       .values({ id: connection.id, ...values })
       .onConflict((oc) => oc.column('id').doUpdateSet(values))
       .execute();
+    this.cache?.delete(connection.id);
   }
 
   /** The connection and its tokens, or undefined. */
-  async read(id: string): Promise<StoredConnection | undefined> {
+  read(id: string): Promise<StoredConnection | undefined> {
+    return this.cache ? this.cache.find(id, () => this.load(id)) : this.load(id);
+  }
+
+  /** As `read`, from the database now: after a renewal another process stored. */
+  readFresh(id: string): Promise<StoredConnection | undefined> {
+    this.forgetCached(id);
+    return this.read(id);
+  }
+
+  /** Drops this process's cached copy of a connection another process (the worker) just changed. */
+  forgetCached(id: string): void {
+    this.cache?.delete(id);
+  }
+
+  private async load(id: string): Promise<StoredConnection | undefined> {
     const row = await this.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
     const tokens = JSON.parse(await this.envelope.open(row.tokens_sealed, recordId(id))) as ConnectionTokens;
@@ -88,5 +110,6 @@ export class ConnectionsRepository {
   /** Forgets a connection's tokens: the next request for it starts a new consent. */
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('connections').where('id', '=', id).execute();
+    this.cache?.delete(id);
   }
 }

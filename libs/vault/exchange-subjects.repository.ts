@@ -1,5 +1,5 @@
 import type { VaultDb } from '../db/database';
-import type { Envelope } from '../vault/envelope';
+import type { Envelope } from './envelope';
 
 const recordId = (connectionId: string) => `exchange-subject:${connectionId}`;
 

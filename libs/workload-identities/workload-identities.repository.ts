@@ -1,4 +1,5 @@
 import type { CustomJwtAuthorizer } from '../auth/jwt-authorizer';
+import type { TtlCache } from '../cache/ttl-cache';
 import type { VaultDb } from '../db/database';
 import { NamedRecords } from '../db/named-records';
 
@@ -16,15 +17,20 @@ export class WorkloadIdentitiesRepository extends NamedRecords<
   'workload_identities',
   WorkloadIdentityRecord
 > {
-  constructor(db: VaultDb) {
-    super(db, 'workload_identities', (row) => ({
-      name: row.name,
-      allowedReturnUrls: row.allowed_return_urls,
-      tags: row.tags,
-      ...(row.jwt_authorizer ? { jwtAuthorizer: row.jwt_authorizer } : {}),
-      createdAt: new Date(row.created_at),
-      updatedAt: new Date(row.updated_at),
-    }));
+  constructor(db: VaultDb, cache?: TtlCache<string, WorkloadIdentityRecord | undefined>) {
+    super(
+      db,
+      'workload_identities',
+      (row) => ({
+        name: row.name,
+        allowedReturnUrls: row.allowed_return_urls,
+        tags: row.tags,
+        ...(row.jwt_authorizer ? { jwtAuthorizer: row.jwt_authorizer } : {}),
+        createdAt: new Date(row.created_at),
+        updatedAt: new Date(row.updated_at),
+      }),
+      cache,
+    );
   }
 
   /** Inserts a new identity; false when the name is taken. */

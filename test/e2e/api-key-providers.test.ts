@@ -274,7 +274,7 @@ describe('API key credential providers with Secrets Manager', () => {
     );
     assert.equal(err.name, 'AccessDeniedException');
     const other = { accessKeyId: 'MDAKOTHERWORKLOAD001', secretAccessKey: 'other-workload-secret-0123' };
-    await test.stack.runtime.principals.upsert({
+    await test.stack.runtime.repositories.principals.upsert({
       ...other,
       name: 'other',
       policy: { operations: ['GetResourceApiKey'], workloads: ['someone-else'] },

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-bedrock-agentcore';
 import { CreateOauth2CredentialProviderCommand } from '@aws-sdk/client-bedrock-agentcore-control';
 import { decodeJwt } from 'jose';
-import { ConnectionsRepository } from '../../libs/consent/connections.repository';
+import { ConnectionsRepository } from '../../libs/vault/connections.repository';
 import { lifecycleStatusQuery } from '../../workflows/connection-lifecycle/definitions';
 import { askToken, consentAs, expireStoredToken, registerAgentAndIdp } from '../helpers/consent-flow';
 import type { TestIdp } from '../helpers/oidc-idp';

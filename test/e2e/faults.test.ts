@@ -1,10 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ConnectionsRepository } from '../../libs/consent/connections.repository';
+import { ConnectionsRepository } from '../../libs/vault/connections.repository';
 import type { ManagedProcess } from '../../libs/local-stack/child-process';
 import { startTemporalDevServer, type TemporalDevServer } from '../../libs/local-stack/temporal-dev-server';
-import { lifecycleStatusQuery, lifecycleWorkflowId } from '../../workflows/connection-lifecycle/definitions';
+import {
+  lifecycleStatusQuery,
+  connectionLifecycleWorkflowId,
+} from '../../workflows/connection-lifecycle/definitions';
 import { askToken, consentAs, expireStoredToken, registerAgentAndIdp } from '../helpers/consent-flow';
 import type { TestIdp } from '../helpers/oidc-idp';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
@@ -37,7 +40,9 @@ describe('faults: worker killed mid-refresh, Temporal restarted with timers pend
   const refreshes = (user: string) => idp.grants.get(`refresh_token:success:${user}`) ?? 0;
   const reuses = () => idp.grants.get('refresh_token:error') ?? 0;
   const status = (id: string) =>
-    test.stack.runtime.temporal.workflow.getHandle(lifecycleWorkflowId(id)).query(lifecycleStatusQuery);
+    test.stack.runtime.temporal.workflow
+      .getHandle(connectionLifecycleWorkflowId(id))
+      .query(lifecycleStatusQuery);
 
   before(async () => {
     postgres = await startPostgres();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { ConnectionsRepository } from '../../libs/consent/connections.repository';
+import { ConnectionsRepository } from '../../libs/vault/connections.repository';
 import { connectionId } from '../../libs/consent/user-key';
 import { askToken, consentAs, registerAgentAndIdp } from '../helpers/consent-flow';
 import type { TestIdp } from '../helpers/oidc-idp';
@@ -31,8 +31,8 @@ describe('user hashes are keyed, and connections stored under plain hashes move 
       new Date(),
     );
     await connections.delete(id);
-    test.stack.runtime.caches.connections.delete(id);
-    test.stack.runtime.caches.connections.delete(legacyId);
+    test.stack.runtime.repositories.connections.forgetCached(id);
+    test.stack.runtime.repositories.connections.forgetCached(legacyId);
     return legacyId;
   };
   const userHashes = async () =>

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-bedrock-agentcore';
 import { CreateWorkloadIdentityCommand } from '@aws-sdk/client-bedrock-agentcore-control';
 import { decodeJwt } from 'jose';
-import { ExchangeSubjectsRepository } from '../../libs/consent/exchange-subjects.repository';
+import { ExchangeSubjectsRepository } from '../../libs/vault/exchange-subjects.repository';
 import { lifecycleStatusQuery } from '../../workflows/connection-lifecycle/definitions';
 import {
   JWT_BEARER,

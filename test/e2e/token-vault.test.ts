@@ -37,7 +37,7 @@ describe('token vault encryption: local key, customer KMS key, and back', () => 
       accessKeyId: `MDAK${name.toUpperCase().padEnd(16, '0')}`,
       secretAccessKey: `${name}-secret-0123456789`,
     };
-    await test.stack.runtime.principals.upsert({
+    await test.stack.runtime.repositories.principals.upsert({
       ...credentials,
       name,
       policy: { operations: ['*'], workloads: ['*'] },
@@ -103,7 +103,7 @@ describe('token vault encryption: local key, customer KMS key, and back', () => 
   it('fails closed while KMS refuses, loses nothing, and recovers when it answers again', async () => {
     const arn = (await control.send(new GetTokenVaultCommand({}))).kmsConfiguration!.kmsKeyArn!;
     const waiting = { accessKeyId: 'MDAKKMSDOWN000000001', secretAccessKey: 'kms-down-secret-0123456789' };
-    await test.stack.runtime.principals.upsert({
+    await test.stack.runtime.repositories.principals.upsert({
       ...waiting,
       name: 'kmsdown',
       policy: { operations: ['*'], workloads: ['*'] },
@@ -120,7 +120,7 @@ describe('token vault encryption: local key, customer KMS key, and back', () => 
     assert.equal(refused?.name, 'DecryptionFailure');
     assert.match(refused?.message ?? '', /could not unwrap a data key \(DisabledException\)/);
     await assert.rejects(
-      test.stack.runtime.principals.upsert({
+      test.stack.runtime.repositories.principals.upsert({
         ...waiting,
         accessKeyId: 'MDAKKMSDOWN000000002',
         name: 'x',

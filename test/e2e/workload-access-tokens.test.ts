@@ -284,7 +284,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
       );
 
       const minter = { accessKeyId: 'MDAKMINTERONLY000001', secretAccessKey: 'minter-secret-0123456789' };
-      await test.stack.runtime.principals.upsert({
+      await test.stack.runtime.repositories.principals.upsert({
         ...minter,
         name: 'minter',
         policy: { operations: ['GetWorkloadAccessTokenForUserId'], workloads: ['no-issuer-agent'] },

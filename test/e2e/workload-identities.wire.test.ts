@@ -311,7 +311,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
       await client.send(new CreateWorkloadIdentityCommand({ name: 'policy-a' }));
       await client.send(new CreateWorkloadIdentityCommand({ name: 'policy-b' }));
       const reader = { accessKeyId: 'MDAKREADERONLY000001', secretAccessKey: 'reader-secret-0123456789' };
-      await test.stack.runtime.principals.upsert({
+      await test.stack.runtime.repositories.principals.upsert({
         ...reader,
         name: 'reader',
         policy: { operations: ['GetWorkloadIdentity'], workloads: ['policy-a'] },

@@ -8,7 +8,7 @@ import {
   CreateWorkloadIdentityCommand,
   UpdateOauth2CredentialProviderCommand,
 } from '@aws-sdk/client-bedrock-agentcore-control';
-import { ConnectionsRepository } from '../../libs/consent/connections.repository';
+import { ConnectionsRepository } from '../../libs/vault/connections.repository';
 import { connectionId } from '../../libs/consent/user-key';
 import { freePort } from '../../libs/local-stack/ports';
 import { startTestIdp, type TestIdp } from './oidc-idp';
@@ -103,7 +103,7 @@ export async function expireStoredToken(test: TestStack, id: string) {
     stored.tokens,
     new Date(),
   );
-  runtime.caches.connections.delete(id);
+  runtime.repositories.connections.forgetCached(id);
   return stored;
 }
 

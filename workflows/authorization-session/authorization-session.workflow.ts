@@ -13,7 +13,7 @@ import { STATE } from '../search-attributes';
 import {
   callbackSignal,
   completeUpdate,
-  statusQuery,
+  sessionStatusQuery,
   type AuthorizationSessionInput,
   type CompletionRequest,
   type SessionState,
@@ -46,7 +46,7 @@ export async function authorizationSessionWorkflow(input: AuthorizationSessionIn
     upsertSearchAttributes([{ key: STATE, value: state }]);
   };
 
-  setHandler(statusQuery, () => status);
+  setHandler(sessionStatusQuery, () => status);
   setHandler(callbackSignal, (outcome) => {
     if (status.state !== 'AWAITING_CALLBACK') return;
     if (outcome.kind === 'error') moveTo('FAILED', `authorization server answered ${outcome.error}`);

@@ -30,8 +30,8 @@ export interface CompletionRequest {
   userHash: string;
 }
 
-export const workflowIdOf = (sessionId: string) => `authorization-session:${sessionId}`;
+export const authorizationSessionWorkflowId = (sessionId: string) => `authorization-session:${sessionId}`;
 
 export const callbackSignal = defineSignal<[CallbackOutcome]>('callbackSignal');
 export const completeUpdate = defineUpdate<SessionStatus, [CompletionRequest]>('completeUpdate');
-export const statusQuery = defineQuery<SessionStatus>('statusQuery');
+export const sessionStatusQuery = defineQuery<SessionStatus>('sessionStatusQuery');

@@ -15,6 +15,8 @@ import {
   refreshUpdate,
   revokeUpdate,
   tokensStoredSignal,
+  endsConnection,
+  renewalFailureOf,
   type ConnectionLifecycleInput,
   type LifecycleStatus,
   type RefreshRequest,
@@ -34,12 +36,6 @@ const { refreshConnection } = proxyActivities<LifecycleActivities>({
     maximumAttempts: 8,
   },
 });
-
-/**
- * Answers after which the connection cannot be renewed without the user: consent withdrawn or
- * expired (`invalid_grant`), or, on-behalf-of, the user's token expired.
- */
-const ENDS_CONNECTION = new Set(['invalid_grant', 'subject_expired']);
 
 /**
  * After a failed refresh round (retries exhausted, or a permanent refusal) renewals pause this long;
@@ -178,15 +174,16 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
       moveTo('ACTIVE');
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
-      if (cause instanceof ApplicationFailure && ENDS_CONNECTION.has(cause.type ?? '')) {
-        await forgetConnection({ connectionId: input.connectionId, reason: cause.type ?? 'invalid_grant' });
+      const failure = renewalFailureOf(cause instanceof ApplicationFailure ? cause.type : undefined);
+      if (endsConnection(failure)) {
+        await forgetConnection({ connectionId: input.connectionId, reason: failure });
         moveTo('NEEDS_CONSENT');
         break;
       }
       // Retries exhausted, or refused for good (e.g. invalid_client after the secret was re-read):
       // keep the tokens, pause, then try again on the timer or a caller's request; never a storm.
       status.failures += 1;
-      status.lastFailure = cause instanceof ApplicationFailure && cause.type ? cause.type : 'unavailable';
+      status.lastFailure = failure;
       refreshWanted = false;
       moveTo('ACTIVE');
       pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;

@@ -51,6 +51,46 @@ const FLOW_OF_GRANT = {
 
 export type LifecycleState = 'ACTIVE' | 'REFRESHING' | 'NEEDS_CONSENT' | 'REVOKED';
 
+/** Token endpoint refusals (RFC 6749 §5.2, RFC 8707, RFC 8693); any other code counts as `invalid_request`. */
+export const OAUTH_REFUSALS = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_target',
+] as const;
+export type OAuthRefusal = (typeof OAUTH_REFUSALS)[number];
+
+/**
+ * Why renewing a connection failed: the one vocabulary of activities (the `type` of their
+ * non-retryable failures), the lifecycle (`lastFailure`) and the API (the error a caller gets).
+ * `unavailable`: the provider could not be reached after the retries.
+ */
+export type RenewalFailure =
+  | OAuthRefusal
+  /** On-behalf-of: the user's token the connection is exchanged from has expired. */
+  | 'subject_expired'
+  | 'provider_deleted'
+  /** The provider no longer allows the grant the connection was made with. */
+  | 'provider_changed'
+  | 'unavailable';
+
+const NAMED_FAILURES: readonly string[] = ['subject_expired', 'provider_deleted', 'provider_changed'];
+
+/** The renewal failure a failure `type` names: an unknown OAuth code is `invalid_request`, no type is `unavailable`. */
+export function renewalFailureOf(type: string | null | undefined): RenewalFailure {
+  if (!type) return 'unavailable';
+  if ((OAUTH_REFUSALS as readonly string[]).includes(type) || NAMED_FAILURES.includes(type))
+    return type as RenewalFailure;
+  return 'invalid_request';
+}
+
+/** After these the connection cannot be renewed without the user: it is forgotten and needs consent. */
+export const endsConnection = (failure: RenewalFailure) =>
+  failure === 'invalid_grant' || failure === 'subject_expired';
+
 export interface LifecycleStatus {
   state: LifecycleState;
   /** Successful refreshes. */
@@ -63,10 +103,10 @@ export interface LifecycleStatus {
    * Why the last refresh round failed, while renewals are paused after it: the provider's OAuth
    * error code (`invalid_client`, ...) or `unavailable`. Never the provider's description.
    */
-  lastFailure?: string;
+  lastFailure?: RenewalFailure;
 }
 
-export const lifecycleWorkflowId = (connectionId: string) => `connection:${connectionId}`;
+export const connectionLifecycleWorkflowId = (connectionId: string) => `connection:${connectionId}`;
 
 /** New tokens were stored (a fresh consent): recompute the refresh timer. */
 export const tokensStoredSignal = defineSignal('tokensStoredSignal');
@@ -88,7 +128,7 @@ export const revokeUpdate = defineUpdate<LifecycleStatus, []>('revokeUpdate');
  */
 export function lifecycleStartOptions(input: ConnectionLifecycleInput, taskQueue: string) {
   return {
-    workflowId: lifecycleWorkflowId(input.connectionId),
+    workflowId: connectionLifecycleWorkflowId(input.connectionId),
     taskQueue,
     args: [input] as [ConnectionLifecycleInput],
     typedSearchAttributes: [

@@ -1,6 +1,9 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { SigV4Verifier } from '../../../libs/auth/sigv4.verifier';
+import { PrincipalsRepository } from '../../../libs/auth/principals.repository';
+import type { Config } from '../../../libs/config/config';
+import type { Logger } from '../../../libs/logging/logger';
 import type { Runtime } from '../../../libs/runtime/runtime';
 import { SIGV4_VERIFIER, SigV4Guard } from './auth/sigv4.guard';
 import { HealthController } from './health/health.controller';
@@ -8,36 +11,25 @@ import { AuditModule } from './audit/audit.module';
 import { ApiKeyProvidersModule } from './api-key-providers/api-key-providers.module';
 import { CodecModule } from './codec/codec.module';
 import { ConnectionsModule } from './connections/connections.module';
-import { ConsentModule } from './consent/consent.module';
+import { ResourceTokensModule } from './resource-tokens/resource-tokens.module';
 import { Oauth2ProvidersModule } from './oauth2-providers/oauth2-providers.module';
 import { TokenVaultModule } from './token-vault/token-vault.module';
 import { JwtAuthorizersModule } from './jwt-authorizers/jwt-authorizers.module';
 import { TagsModule } from './tags/tags.module';
 import { WorkloadAccessTokensModule } from './workload-access-tokens/workload-access-tokens.module';
-import { RUNTIME } from './tokens';
+import { CompositionModule } from './composition.module';
+import { CONFIG, LOGGER } from './tokens';
 import { AwsExceptionFilter } from './wire/aws-exception.filter';
 import { WorkloadIdentitiesModule } from './workload-identities/workload-identities.module';
 
-/** Shares the process runtime with every feature module. */
-@Global()
-@Module({})
-class RuntimeModule {
-  static register(runtime: Runtime): DynamicModule {
-    return {
-      module: RuntimeModule,
-      providers: [{ provide: RUNTIME, useValue: runtime }],
-      exports: [RUNTIME],
-    };
-  }
-}
-
+/** The API: the composition root (every shared resource, once) and the feature modules built on it. */
 @Module({})
 export class ApiModule {
   static register(runtime: Runtime): DynamicModule {
     return {
       module: ApiModule,
       imports: [
-        RuntimeModule.register(runtime),
+        CompositionModule.register(runtime),
         WorkloadIdentitiesModule,
         TagsModule,
         JwtAuthorizersModule,
@@ -45,7 +37,7 @@ export class ApiModule {
         ApiKeyProvidersModule,
         TokenVaultModule,
         Oauth2ProvidersModule,
-        ConsentModule,
+        ResourceTokensModule,
         CodecModule,
         ConnectionsModule,
         AuditModule,
@@ -54,21 +46,22 @@ export class ApiModule {
       providers: [
         {
           provide: SIGV4_VERIFIER,
-          useFactory: () =>
+          inject: [CONFIG, PrincipalsRepository],
+          useFactory: (config: Config, principals: PrincipalsRepository) =>
             new SigV4Verifier(
               {
-                region: runtime.config.deployment.region,
+                region: config.deployment.region,
                 service: 'bedrock-agentcore',
-                maxSkewSeconds: runtime.config.auth.maxClockSkewSeconds,
+                maxSkewSeconds: config.auth.maxClockSkewSeconds,
               },
-              (accessKeyId) =>
-                runtime.caches.principals.find(accessKeyId, () => runtime.principals.find(accessKeyId)),
+              (accessKeyId) => principals.find(accessKeyId),
             ),
         },
         { provide: APP_GUARD, useClass: SigV4Guard },
         {
           provide: APP_FILTER,
-          useFactory: () => new AwsExceptionFilter(runtime.log.child({ component: 'api' })),
+          inject: [LOGGER],
+          useFactory: (log: Logger) => new AwsExceptionFilter(log.child({ component: 'api' })),
         },
       ],
     };

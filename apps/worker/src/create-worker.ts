@@ -1,10 +1,8 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { consentDeps, createConsentActivities } from '../../../activities/consent/consent.activities';
-import { createLifecycleActivities, lifecycleDeps } from '../../../activities/lifecycle/lifecycle.activities';
-import {
-  createSecretWatchActivities,
-  secretWatchDeps,
-} from '../../../activities/secret-watch/secret-watch.activities';
+import { createConsentActivities } from '../../../activities/consent/consent.activities';
+import { createLifecycleActivities } from '../../../activities/lifecycle/lifecycle.activities';
+import { createSecretWatchActivities } from '../../../activities/secret-watch/secret-watch.activities';
+import { consentDeps, lifecycleDeps, secretWatchDeps } from './activity-deps';
 import type { Runtime } from '../../../libs/runtime/runtime';
 
 /**

@@ -1,24 +1,21 @@
 import { Module } from '@nestjs/common';
-import type { Runtime } from '../../../../libs/runtime/runtime';
-import { ProviderSecrets } from '../credential-providers/provider-secrets';
-import { secretWatchStarter } from '../credential-providers/secret-watch';
-import { RUNTIME } from '../tokens';
-import { ApiKeyProvidersController } from './api-key-providers.controller';
+import type { Config } from '../../../../libs/config/config';
 import { ApiKeyProvidersRepository } from '../../../../libs/providers/api-key-providers.repository';
+import { ProviderSecrets } from '../credential-providers/provider-secrets';
+import { ProviderSecretsModule } from '../credential-providers/provider-secrets.module';
+import { CONFIG } from '../tokens';
+import { ApiKeyProvidersController } from './api-key-providers.controller';
 import { ApiKeyProvidersService } from './api-key-providers.service';
 
 @Module({
+  imports: [ProviderSecretsModule],
   controllers: [ApiKeyProvidersController],
   providers: [
     {
       provide: ApiKeyProvidersService,
-      inject: [RUNTIME],
-      useFactory: (runtime: Runtime) =>
-        new ApiKeyProvidersService(
-          new ApiKeyProvidersRepository(runtime.db),
-          new ProviderSecrets(runtime.secrets, secretWatchStarter(runtime)),
-          runtime.config.deployment,
-        ),
+      inject: [ApiKeyProvidersRepository, ProviderSecrets, CONFIG],
+      useFactory: (repository: ApiKeyProvidersRepository, secrets: ProviderSecrets, config: Config) =>
+        new ApiKeyProvidersService(repository, secrets, config.deployment),
     },
   ],
 })

@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { listAuditEvents, verifyAuditChain } from '../../../../libs/audit/audit-log';
-import type { Runtime } from '../../../../libs/runtime/runtime';
+import { AuditLog, listAuditEvents, verifyAuditChain } from '../../../../libs/audit/audit-log';
+import type { VaultDb } from '../../../../libs/db/database';
 import { parseInput } from '../../../../libs/wire/validation';
-import { RUNTIME } from '../tokens';
+import { VAULT_DB } from '../tokens';
 import { Operation } from '../wire/operation.decorator';
 
 const listInput = z.object({
@@ -17,7 +17,10 @@ const listInput = z.object({
  */
 @Controller('identities')
 export class AuditController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(VAULT_DB) private readonly db: VaultDb,
+  ) {}
 
   @Post('ListAuditEvents')
   @HttpCode(200)
@@ -25,9 +28,9 @@ export class AuditController {
   async list(@Body() body: unknown) {
     const input = parseInput(listInput, body ?? {});
     // Events this process recorded a moment ago are committed first, so a caller sees its own calls.
-    await this.runtime.audit.flush();
+    await this.audit.flush();
     const limit = input.maxResults ?? 100;
-    const events = await listAuditEvents(this.runtime.db, {
+    const events = await listAuditEvents(this.db, {
       ...(input.afterSequence !== undefined ? { afterSeq: input.afterSequence } : {}),
       limit,
     });
@@ -39,8 +42,8 @@ export class AuditController {
   @HttpCode(200)
   @Operation('VerifyAuditLog')
   async verify() {
-    await this.runtime.audit.flush();
-    const result = await verifyAuditChain(this.runtime.db);
+    await this.audit.flush();
+    const result = await verifyAuditChain(this.db);
     return {
       events: result.events,
       intact: result.intact,

@@ -3,10 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { authorize } from '../../../../libs/auth/policy';
 import type { Principal, SigV4Verifier } from '../../../../libs/auth/sigv4.verifier';
-import type { WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
-import type { Runtime } from '../../../../libs/runtime/runtime';
+import { WorkloadAccessTokens, type WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
 import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
-import { RUNTIME } from '../tokens';
 import { bodyField, OPERATION, PUBLIC, type OperationMetadata } from '../wire/operation.decorator';
 
 export const SIGV4_VERIFIER = Symbol('SigV4Verifier');
@@ -33,12 +31,8 @@ export class SigV4Guard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(SIGV4_VERIFIER) private readonly verifier: SigV4Verifier,
-    @Inject(RUNTIME) private readonly runtime: Runtime,
+    @Inject(WorkloadAccessTokens) private readonly wats: WorkloadAccessTokens,
   ) {}
-
-  private get wats() {
-    return this.runtime.workloadAccessTokens;
-  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];

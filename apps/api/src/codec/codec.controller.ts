@@ -3,10 +3,12 @@ import type { Payload } from '@temporalio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { sameToken } from '../../../../libs/auth/codec-token';
-import type { Runtime } from '../../../../libs/runtime/runtime';
+import type { Config } from '../../../../libs/config/config';
+import type { Logger } from '../../../../libs/logging/logger';
+import { AesGcmPayloadCodec } from '../../../../libs/temporal/payload-codec';
 import { AccessDeniedException } from '../../../../libs/wire/errors';
 import { parseInput } from '../../../../libs/wire/validation';
-import { RUNTIME } from '../tokens';
+import { CONFIG, LOGGER } from '../tokens';
 import { Public } from '../wire/operation.decorator';
 
 export const CODEC_TOKEN = Symbol('CodecToken');
@@ -41,7 +43,9 @@ const toJson = (p: Payload): JsonPayload => ({
 @Controller('codec')
 export class CodecController {
   constructor(
-    @Inject(RUNTIME) private readonly runtime: Runtime,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(AesGcmPayloadCodec) private readonly codec: AesGcmPayloadCodec,
     @Inject(CODEC_TOKEN) private readonly token: string,
   ) {}
 
@@ -50,7 +54,7 @@ export class CodecController {
   session(@Query('token') token: string | undefined, @Res() reply: FastifyReply) {
     if (!sameToken(token, this.token)) throw new AccessDeniedException('The codec token is not valid');
     // SameSite=Strict still reaches the codec from the UI: same-site ignores ports and subdomains.
-    const secure = this.runtime.config.http.publicUrl.startsWith('https:') ? '; Secure' : '';
+    const secure = this.config.http.publicUrl.startsWith('https:') ? '; Secure' : '';
     void reply
       .header(
         'set-cookie',
@@ -99,9 +103,9 @@ export class CodecController {
     if (!sameToken(bearer ?? cookie, this.token))
       throw new AccessDeniedException('The codec endpoint needs the codec token');
     const input = parseInput(payloads, body);
-    const codec = this.runtime.payloadCodec;
+    const codec = this.codec;
     const result = await codec[operation](input.payloads.map(fromJson));
-    this.runtime.log.info(
+    this.log.info(
       { operation, count: result.length, namespace: request.headers['x-namespace'] },
       'codec used',
     );
@@ -110,7 +114,7 @@ export class CodecController {
 
   private cors(request: FastifyRequest, reply: FastifyReply) {
     const origin = request.headers.origin;
-    if (origin && this.runtime.config.temporal.uiOrigins.includes(origin)) {
+    if (origin && this.config.temporal.uiOrigins.includes(origin)) {
       void reply
         .header('access-control-allow-origin', origin)
         .header('access-control-allow-credentials', 'true')

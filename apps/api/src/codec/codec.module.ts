@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { loadCodecToken } from '../../../../libs/auth/codec-token';
-import type { Runtime } from '../../../../libs/runtime/runtime';
-import { RUNTIME } from '../tokens';
+import type { Config } from '../../../../libs/config/config';
+import { CONFIG } from '../tokens';
 import { CODEC_TOKEN, CodecController } from './codec.controller';
 
 @Module({
@@ -9,12 +9,9 @@ import { CODEC_TOKEN, CodecController } from './codec.controller';
   providers: [
     {
       provide: CODEC_TOKEN,
-      inject: [RUNTIME],
-      useFactory: (runtime: Runtime) =>
-        loadCodecToken({
-          fromEnvironment: runtime.config.auth.codecToken,
-          file: runtime.config.auth.codecTokenFile,
-        }),
+      inject: [CONFIG],
+      useFactory: (config: Config) =>
+        loadCodecToken({ fromEnvironment: config.auth.codecToken, file: config.auth.codecTokenFile }),
     },
   ],
 })

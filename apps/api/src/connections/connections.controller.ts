@@ -1,16 +1,16 @@
 import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ConnectionsRepository } from '../../../../libs/consent/connections.repository';
-import { connectionId } from '../../../../libs/consent/user-key';
-import type { Runtime } from '../../../../libs/runtime/runtime';
+import type { Config } from '../../../../libs/config/config';
+import { ConnectionsRepository } from '../../../../libs/vault/connections.repository';
+import { connectionId, UserKeys } from '../../../../libs/consent/user-key';
 import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
 import { parseInput } from '../../../../libs/wire/validation';
 import { connectionLifecycleWorkflow } from '../../../../workflows/connection-lifecycle/connection-lifecycle.workflow';
 import { lifecycleStartOptions, revokeUpdate } from '../../../../workflows/connection-lifecycle/definitions';
 import { credentialProviderName } from '../credential-providers/credential-provider.schemas';
-import { RUNTIME } from '../tokens';
+import { CONFIG } from '../tokens';
 import { Operation } from '../wire/operation.decorator';
 
 const revokeInput = z.object({
@@ -26,11 +26,12 @@ const revokeInput = z.object({
  */
 @Controller('identities')
 export class ConnectionsController {
-  private readonly connections: ConnectionsRepository;
-
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
-    this.connections = new ConnectionsRepository(runtime.db, runtime.envelope);
-  }
+  constructor(
+    @Inject(ConnectionsRepository) private readonly connections: ConnectionsRepository,
+    @Inject(UserKeys) private readonly userKeys: UserKeys,
+    @Inject(Client) private readonly temporal: Client,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {}
 
   @Post('RevokeResourceOauth2Connection')
   @HttpCode(200)
@@ -42,7 +43,7 @@ export class ConnectionsController {
     if (!wat.user) throw ValidationException.field('workloadIdentityToken', 'must be minted for a user');
     const owner = {
       workloadName: wat.workloadName,
-      userHash: this.runtime.userKeys.hash(wat.user),
+      userHash: this.userKeys.hash(wat.user),
       providerName: input.resourceCredentialProviderName,
     };
     // The user-federation connection (revoked even if not stored yet: its consent may be in flight)
@@ -50,7 +51,7 @@ export class ConnectionsController {
     // one a consent started before the upgrade to keyed user hashes may have stored under its old id.
     const ids = new Set([
       connectionId(owner.workloadName, owner.userHash, owner.providerName),
-      connectionId(owner.workloadName, this.runtime.userKeys.legacy(wat.user), owner.providerName),
+      connectionId(owner.workloadName, this.userKeys.legacy(wat.user), owner.providerName),
       ...(await this.connections.idsOf(owner)),
     ]);
     await Promise.all([...ids].map((id) => this.revokeOne(id, owner)));
@@ -58,10 +59,10 @@ export class ConnectionsController {
   }
 
   private async revokeOne(id: string, owner: { workloadName: string; providerName: string }) {
-    const { lifecycle, temporal } = this.runtime.config;
-    this.runtime.caches.connections.delete(id);
+    const { lifecycle, temporal } = this.config;
+    this.connections.forgetCached(id);
     // With-start: a connection whose lifecycle has ended is revoked by a new run of it.
-    await this.runtime.temporal.workflow.executeUpdateWithStart(revokeUpdate, {
+    await this.temporal.workflow.executeUpdateWithStart(revokeUpdate, {
       startWorkflowOperation: new WithStartWorkflowOperation(connectionLifecycleWorkflow, {
         ...lifecycleStartOptions(
           {
@@ -76,6 +77,6 @@ export class ConnectionsController {
       }),
     });
     // Dropped again once revoked: a request meanwhile may have cached the tokens anew.
-    this.runtime.caches.connections.delete(id);
+    this.connections.forgetCached(id);
   }
 }

@@ -1,15 +1,19 @@
-import type { Runtime } from '../../../../libs/runtime/runtime';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../../../../libs/config/config';
 import { secretWatchWorkflowId } from '../../../../workflows/secret-watch/definitions';
 import { secretWatchWorkflow } from '../../../../workflows/secret-watch/secret-watch.workflow';
 import { FLOW, STATE } from '../../../../workflows/search-attributes';
 
 /** Starts the watch of an external secret unless one is already running. */
-export function secretWatchStarter(runtime: Runtime): (arn: string) => Promise<void> {
+export function secretWatchStarter(
+  temporal: Client,
+  config: Pick<Config, 'temporal' | 'secrets'>,
+): (arn: string) => Promise<void> {
   return async (arn) => {
-    await runtime.temporal.workflow.start(secretWatchWorkflow, {
+    await temporal.workflow.start(secretWatchWorkflow, {
       workflowId: secretWatchWorkflowId(arn),
-      taskQueue: runtime.config.temporal.taskQueue,
-      args: [{ arn, intervalMs: runtime.config.secrets.watchIntervalMs }],
+      taskQueue: config.temporal.taskQueue,
+      args: [{ arn, intervalMs: config.secrets.watchIntervalMs }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [
         { key: FLOW, value: 'SECRET_WATCH' },

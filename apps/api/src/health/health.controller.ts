@@ -1,10 +1,12 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { pingDatabase } from '../../../../libs/db/database';
-import type { Runtime } from '../../../../libs/runtime/runtime';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Client } from '@temporalio/client';
+import type { VaultDb } from '../../../../libs/db/database';
 import { pingSecretsManager } from '../../../../libs/secrets/secrets-manager';
 import { pingTemporal } from '../../../../libs/temporal/connection';
-import { RUNTIME } from '../tokens';
+import { VAULT_DB } from '../tokens';
 import { Public } from '../wire/operation.decorator';
 
 const TIMEOUT_MS = 2_000;
@@ -22,15 +24,19 @@ function withTimeout(check: Promise<unknown>): Promise<'ok' | 'unreachable'> {
 /** Liveness of the parts Mandate depends on: 200 when all answer, else 503 naming the failing ones. */
 @Controller()
 export class HealthController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    @Inject(VAULT_DB) private readonly db: VaultDb,
+    @Inject(Client) private readonly temporal: Client,
+    @Inject(SecretsManagerClient) private readonly secretsManager: SecretsManagerClient,
+  ) {}
 
   @Get('health')
   @Public()
   async health(@Res() reply: FastifyReply): Promise<void> {
     const [database, temporal, secretsManager] = await Promise.all([
-      withTimeout(pingDatabase(this.runtime.db)),
-      withTimeout(pingTemporal(this.runtime.temporal, TIMEOUT_MS)),
-      withTimeout(pingSecretsManager(this.runtime.secretsManager, TIMEOUT_MS)),
+      withTimeout(pingDatabase(this.db)),
+      withTimeout(pingTemporal(this.temporal, TIMEOUT_MS)),
+      withTimeout(pingSecretsManager(this.secretsManager, TIMEOUT_MS)),
     ]);
     const checks = { database, temporal, secretsManager };
     const failing = Object.entries(checks)

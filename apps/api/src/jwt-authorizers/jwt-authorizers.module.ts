@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
-import type { Runtime } from '../../../../libs/runtime/runtime';
-import { RUNTIME } from '../tokens';
+import { JwtVerifier } from '../../../../libs/auth/jwt.verifier';
+import type { Config } from '../../../../libs/config/config';
 import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
+import { CONFIG } from '../tokens';
 import { JwtAuthorizersController } from './jwt-authorizers.controller';
 import { JwtAuthorizersService } from './jwt-authorizers.service';
 
@@ -10,14 +11,9 @@ import { JwtAuthorizersService } from './jwt-authorizers.service';
   providers: [
     {
       provide: JwtAuthorizersService,
-      inject: [RUNTIME],
-      useFactory: (runtime: Runtime) =>
-        new JwtAuthorizersService(
-          new WorkloadIdentitiesRepository(runtime.db),
-          runtime.jwtVerifier,
-          runtime.config.deployment,
-          runtime.config.outbound,
-        ),
+      inject: [WorkloadIdentitiesRepository, JwtVerifier, CONFIG],
+      useFactory: (workloads: WorkloadIdentitiesRepository, verifier: JwtVerifier, config: Config) =>
+        new JwtAuthorizersService(workloads, verifier, config.deployment, config.outbound),
     },
   ],
 })

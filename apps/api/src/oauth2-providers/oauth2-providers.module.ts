@@ -1,29 +1,24 @@
 import { Module } from '@nestjs/common';
-import type { Runtime } from '../../../../libs/runtime/runtime';
-import { ProviderSecrets } from '../credential-providers/provider-secrets';
-import { secretWatchStarter } from '../credential-providers/secret-watch';
-import { RUNTIME } from '../tokens';
-import { Oauth2ProvidersController } from './oauth2-providers.controller';
+import type { Config } from '../../../../libs/config/config';
 import { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
+import { ProviderSecrets } from '../credential-providers/provider-secrets';
+import { ProviderSecretsModule } from '../credential-providers/provider-secrets.module';
+import { CONFIG } from '../tokens';
+import { Oauth2ProvidersController } from './oauth2-providers.controller';
 import { Oauth2ProvidersService } from './oauth2-providers.service';
 
 @Module({
+  imports: [ProviderSecretsModule],
   controllers: [Oauth2ProvidersController],
   providers: [
     {
       provide: Oauth2ProvidersService,
-      inject: [RUNTIME],
-      useFactory: (runtime: Runtime) =>
-        new Oauth2ProvidersService(
-          new Oauth2ProvidersRepository(runtime.db),
-          new ProviderSecrets(runtime.secrets, secretWatchStarter(runtime)),
-          runtime.config.deployment,
-          {
-            publicUrl: runtime.config.http.publicUrl,
-            outbound: runtime.config.outbound,
-            changed: (name) => runtime.caches.providers.delete(name),
-          },
-        ),
+      inject: [Oauth2ProvidersRepository, ProviderSecrets, CONFIG],
+      useFactory: (repository: Oauth2ProvidersRepository, secrets: ProviderSecrets, config: Config) =>
+        new Oauth2ProvidersService(repository, secrets, config.deployment, {
+          publicUrl: config.http.publicUrl,
+          outbound: config.outbound,
+        }),
     },
   ],
   exports: [Oauth2ProvidersService],

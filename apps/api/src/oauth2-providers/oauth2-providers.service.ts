@@ -27,8 +27,6 @@ export class Oauth2ProvidersService {
     private readonly options: {
       publicUrl: string;
       outbound: OutboundPolicy;
-      /** Told of every update and delete, so this process's cached copy goes at once. */
-      changed?: (name: string) => void;
     },
   ) {}
 
@@ -100,14 +98,12 @@ export class Oauth2ProvidersService {
         ),
     );
     if (!updated) throw notFound(input.name);
-    this.options.changed?.(input.name);
     return this.describe(updated);
   }
 
   async delete(name: string): Promise<void> {
     const deleted = await this.repository.delete(name);
     if (!deleted) throw notFound(name);
-    this.options.changed?.(name);
     await this.secrets.release(deleted.secret);
   }
 

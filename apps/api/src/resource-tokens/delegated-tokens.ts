@@ -1,19 +1,18 @@
 import { decodeJwt } from 'jose';
 import type { WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
-import { ConnectionsRepository } from '../../../../libs/consent/connections.repository';
-import { ExchangeSubjectsRepository } from '../../../../libs/consent/exchange-subjects.repository';
-import { servable, unexpired } from '../../../../libs/consent/token-freshness';
-import { connectionId } from '../../../../libs/consent/user-key';
+import type { ConnectionsRepository } from '../../../../libs/vault/connections.repository';
+import type { ExchangeSubjectsRepository } from '../../../../libs/vault/exchange-subjects.repository';
+import { servable } from '../../../../libs/vault/token-freshness';
+import { connectionId, type UserKeys } from '../../../../libs/consent/user-key';
 import type { Oauth2ProviderRecord } from '../../../../libs/providers/oauth2-providers.repository';
-import type { Runtime } from '../../../../libs/runtime/runtime';
 import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
 import type {
   ConnectionLifecycleInput,
   LifecycleGrant,
   TokenRequestShape,
 } from '../../../../workflows/connection-lifecycle/definitions';
-import type { GetResourceOauth2TokenInput } from './consent.schemas';
-import { awaitRenewal, providerFailure, type Renewals } from './renewals';
+import type { GetResourceOauth2TokenInput } from './resource-tokens.schemas';
+import { providerFailure, type Renewals } from './renewals';
 
 /** The request's scopes, resources and audiences in a canonical order: one connection per distinct request. */
 function requestShape(input: GetResourceOauth2TokenInput): TokenRequestShape {
@@ -24,24 +23,22 @@ function requestShape(input: GetResourceOauth2TokenInput): TokenRequestShape {
   };
 }
 
+export interface DelegatedTokensDeps {
+  connections: Pick<ConnectionsRepository, 'read'>;
+  subjects: Pick<ExchangeSubjectsRepository, 'save'>;
+  userKeys: UserKeys;
+  renewals: Pick<Renewals, 'renewAndRead'>;
+  /** The most a stored token keeps back before it is renewed (see `servable`). */
+  maxMarginMs: number;
+}
+
 /**
  * Tokens no user consents to at a browser: M2M (client credentials) and on-behalf-of (the user's
  * token exchanged at the provider). Each distinct request is a connection kept in the vault and
  * renewed by its own lifecycle; concurrent callers that miss the vault share one grant.
  */
 export class DelegatedTokens {
-  private readonly connections: ConnectionsRepository;
-  private readonly subjects: ExchangeSubjectsRepository;
-
-  constructor(
-    private readonly runtime: Runtime,
-    /** The most a stored token keeps back before it is renewed (see `servable`). */
-    private readonly maxMargin: number,
-    private readonly renewals: Renewals,
-  ) {
-    this.connections = new ConnectionsRepository(runtime.db, runtime.envelope);
-    this.subjects = new ExchangeSubjectsRepository(runtime.db, runtime.envelope);
-  }
+  constructor(private readonly deps: DelegatedTokensDeps) {}
 
   /** M2M: one client-credentials token per (provider, scopes, resources, audiences), shared by all workloads. */
   machine(wat: WorkloadAccessToken, input: GetResourceOauth2TokenInput, provider: Oauth2ProviderRecord) {
@@ -78,7 +75,7 @@ export class DelegatedTokens {
         'ON_BEHALF_OF_TOKEN_EXCHANGE needs a workload access token minted from a user JWT (GetWorkloadAccessTokenForJWT)',
       );
     const request = requestShape(input);
-    const user = this.runtime.userKeys.hash(wat.user);
+    const user = this.deps.userKeys.hash(wat.user);
     const connection = connectionId(
       wat.workloadName,
       `${user} obo ${JSON.stringify(request)}`,
@@ -95,9 +92,11 @@ export class DelegatedTokens {
       },
       input.forceAuthentication === true,
       async () => {
-        // The JWT was verified when the workload access token was minted; its expiry bounds its use.
-        const exp = decodeJwt(userToken).exp ?? wat.expiresAt;
-        await this.subjects.save(connection, userToken, new Date(exp * 1000), new Date());
+        // The JWT was verified when the workload access token was minted; its expiry (seconds), else
+        // the workload access token's (milliseconds), bounds its use.
+        const { exp } = decodeJwt(userToken);
+        const expiresAt = new Date(exp !== undefined ? exp * 1000 : wat.expiresAt);
+        await this.deps.subjects.save(connection, userToken, expiresAt, new Date());
       },
     );
   }
@@ -115,24 +114,17 @@ export class DelegatedTokens {
     force: boolean,
     beforeRenewal?: () => Promise<void>,
   ): Promise<{ accessToken: string }> {
-    const { caches } = this.runtime;
-    const stored = await caches.connections.find(connection, () => this.connections.read(connection));
-    if (stored && !force && servable(stored.connection, this.maxMargin))
+    const stored = await this.deps.connections.read(connection);
+    if (stored && !force && servable(stored.connection, this.deps.maxMarginMs))
       return { accessToken: stored.tokens.accessToken };
     await beforeRenewal?.();
-    // Failures are not thrown: the vault decides below (a still-valid token is served, else an error).
-    const outcome = await awaitRenewal(
-      // A caller that found nothing saw "expired at the epoch": any grant made since then serves it.
-      this.renewals.request(
-        { connectionId: connection, ...lifecycle },
-        stored?.connection.expiresAt ?? new Date(0),
-      ),
+    // Failures are not thrown on the way: the vault decides (a still-valid token is served, else an error).
+    const renewed = await this.deps.renewals.renewAndRead(
+      { connectionId: connection, ...lifecycle },
       stored?.connection.expiresAt,
     );
-    caches.connections.delete(connection);
-    const renewed = await this.connections.read(connection);
-    if (renewed && unexpired(renewed.connection)) return { accessToken: renewed.tokens.accessToken };
-    if (outcome?.lastFailure) throw providerFailure(lifecycle.providerName, outcome.lastFailure);
+    if ('accessToken' in renewed) return renewed;
+    if (renewed.failure) throw providerFailure(lifecycle.providerName, renewed.failure);
     throw new InternalServerException(
       `No token could be obtained from credential provider ${lifecycle.providerName}; try again`,
     );

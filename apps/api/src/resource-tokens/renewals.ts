@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Runtime } from '../../../../libs/runtime/runtime';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { ConnectionsRepository } from '../../../../libs/vault/connections.repository';
+import { unexpired } from '../../../../libs/vault/token-freshness';
 import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
 import { connectionLifecycleWorkflow } from '../../../../workflows/connection-lifecycle/connection-lifecycle.workflow';
 import {
@@ -8,6 +9,8 @@ import {
   refreshUpdate,
   type ConnectionLifecycleInput,
   type LifecycleStatus,
+  type LifecycleTiming,
+  type RenewalFailure,
 } from '../../../../workflows/connection-lifecycle/definitions';
 
 /** How long a caller waits for a renewal while the token it already has is still valid. */
@@ -21,6 +24,9 @@ export type RenewalTarget = Pick<
   'connectionId' | 'workloadName' | 'providerName' | 'userHash' | 'grant'
 >;
 
+/** After a renewal: the vault's token, or (when nothing valid is left) why the provider refused, if it did. */
+export type Renewed = { accessToken: string } | { failure?: RenewalFailure };
+
 /**
  * Renewal requests to connection lifecycles from this process, as a `refreshUpdate` with start: a
  * connection whose lifecycle is not running (not started yet, or ended) gets one. Concurrent callers
@@ -31,7 +37,25 @@ export type RenewalTarget = Pick<
 export class Renewals {
   private readonly inFlight = new Map<string, Promise<LifecycleStatus | undefined>>();
 
-  constructor(private readonly runtime: Runtime) {}
+  constructor(
+    private readonly temporal: Client,
+    private readonly connections: Pick<ConnectionsRepository, 'readFresh'>,
+    private readonly options: { taskQueue: string; timing: LifecycleTiming },
+  ) {}
+
+  /**
+   * The one rule for "renew, then re-read the vault": asks the lifecycle for a new token (waiting
+   * at most a few seconds while the caller's current one is still valid) and answers whatever valid
+   * token the vault holds afterwards, since the lifecycle, not this process, writes it.
+   * `seen`: the expiry the caller found in the vault (none when it found nothing).
+   */
+  async renewAndRead(target: RenewalTarget, seen: Date | undefined): Promise<Renewed> {
+    // A caller that found nothing saw "expired at the epoch": any grant made since then serves it.
+    const outcome = await awaitRenewal(this.request(target, seen ?? new Date(0)), seen);
+    const stored = await this.connections.readFresh(target.connectionId);
+    if (stored && unexpired(stored.connection)) return { accessToken: stored.tokens.accessToken };
+    return outcome?.lastFailure ? { failure: outcome.lastFailure } : {};
+  }
 
   /** `seen`: the expiry the caller found in the vault (the epoch when it found nothing). */
   request(target: RenewalTarget, seen: Date): Promise<LifecycleStatus | undefined> {
@@ -43,11 +67,10 @@ export class Renewals {
   }
 
   private send(target: RenewalTarget, seen: Date): Promise<LifecycleStatus> {
-    const { config, temporal } = this.runtime;
-    return temporal.workflow.executeUpdateWithStart(refreshUpdate, {
+    return this.temporal.workflow.executeUpdateWithStart(refreshUpdate, {
       args: [{ seenExpiresAt: seen.toISOString() }],
       startWorkflowOperation: new WithStartWorkflowOperation(connectionLifecycleWorkflow, {
-        ...lifecycleStartOptions({ ...target, timing: config.lifecycle }, config.temporal.taskQueue),
+        ...lifecycleStartOptions({ ...target, timing: this.options.timing }, this.options.taskQueue),
         workflowIdConflictPolicy: 'USE_EXISTING',
       }),
     });
@@ -96,7 +119,7 @@ export async function awaitRenewal(
  */
 export function providerFailure(
   providerName: string,
-  failure: string,
+  failure: RenewalFailure,
 ): ValidationException | InternalServerException {
   if (failure === 'unavailable')
     return new InternalServerException(

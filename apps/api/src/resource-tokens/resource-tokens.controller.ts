@@ -3,15 +3,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InternalServerException } from '../../../../libs/wire/errors';
 import { parseInput } from '../../../../libs/wire/validation';
 import { Operation, Public } from '../wire/operation.decorator';
-import { completeResourceTokenAuthInput, getResourceOauth2TokenInput } from './consent.schemas';
-import { ConsentService } from './consent.service';
+import { completeResourceTokenAuthInput, getResourceOauth2TokenInput } from './resource-tokens.schemas';
+import { ResourceTokensService } from './resource-tokens.service';
+import { UserConsent } from './user-consent';
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** GetResourceOauth2Token, the OAuth callback, and CompleteResourceTokenAuth. */
 @Controller('identities')
-export class ConsentController {
-  constructor(@Inject(ConsentService) private readonly service: ConsentService) {}
+export class ResourceTokensController {
+  constructor(
+    @Inject(ResourceTokensService) private readonly service: ResourceTokensService,
+    @Inject(UserConsent) private readonly consent: UserConsent,
+  ) {}
 
   @Post('oauth2/token')
   @HttpCode(200)
@@ -29,7 +33,7 @@ export class ConsentController {
     @Res() reply: FastifyReply,
   ) {
     const mark = request.url.indexOf('?');
-    const result = await this.service.callback(callbackId, mark < 0 ? '' : request.url.slice(mark + 1));
+    const result = await this.consent.callback(callbackId, mark < 0 ? '' : request.url.slice(mark + 1));
     // The redirect URL carries no secret; the page and headers forbid caching and framing either way.
     void reply
       .header('cache-control', 'no-store')
@@ -50,6 +54,6 @@ export class ConsentController {
   complete(@Body() body: unknown, @Req() request: FastifyRequest) {
     const input = parseInput(completeResourceTokenAuthInput, body);
     if (!request.principal) throw new InternalServerException('The caller was not authenticated');
-    return this.service.complete(request.principal, input.sessionUri, input.userIdentifier);
+    return this.consent.complete(request.principal, input.sessionUri, input.userIdentifier);
   }
 }

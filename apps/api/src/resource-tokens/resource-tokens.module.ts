@@ -1,17 +1,108 @@
 import { Module } from '@nestjs/common';
-import type { Runtime } from '../../../../libs/runtime/runtime';
-import { RUNTIME } from '../tokens';
-import { ConsentController } from './consent.controller';
-import { ConsentService } from './consent.service';
+import { Client } from '@temporalio/client';
+import { JwtVerifier } from '../../../../libs/auth/jwt.verifier';
+import type { Config } from '../../../../libs/config/config';
+import { ConnectionsRepository } from '../../../../libs/vault/connections.repository';
+import { ExchangeSubjectsRepository } from '../../../../libs/vault/exchange-subjects.repository';
+import { SessionsRepository } from '../../../../libs/consent/sessions.repository';
+import { UserKeys } from '../../../../libs/consent/user-key';
+import { OAuthClients } from '../../../../libs/oauth/oauth-client';
+import { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
+import { SecretStore } from '../../../../libs/secrets/secret-store';
+import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
+import { CONFIG } from '../tokens';
+import { DelegatedTokens } from './delegated-tokens';
+import { Renewals } from './renewals';
+import { ResourceTokensController } from './resource-tokens.controller';
+import { ResourceTokensService } from './resource-tokens.service';
+import { UserConsent } from './user-consent';
+
+/**
+ * The most a stored token keeps back before its lifecycle is asked to refresh (a quarter of its life
+ * when that is less): half the lifecycle's own skew, so scheduled refreshes normally come first.
+ */
+const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
 
 @Module({
-  controllers: [ConsentController],
+  controllers: [ResourceTokensController],
   providers: [
     {
-      provide: ConsentService,
-      inject: [RUNTIME],
-      useFactory: (runtime: Runtime) => new ConsentService(runtime),
+      provide: Renewals,
+      inject: [Client, ConnectionsRepository, CONFIG],
+      useFactory: (temporal: Client, connections: ConnectionsRepository, config: Config) =>
+        new Renewals(temporal, connections, {
+          taskQueue: config.temporal.taskQueue,
+          timing: config.lifecycle,
+        }),
+    },
+    {
+      provide: DelegatedTokens,
+      inject: [ConnectionsRepository, ExchangeSubjectsRepository, UserKeys, Renewals, CONFIG],
+      useFactory: (
+        connections: ConnectionsRepository,
+        subjects: ExchangeSubjectsRepository,
+        userKeys: UserKeys,
+        renewals: Renewals,
+        config: Config,
+      ) =>
+        new DelegatedTokens({ connections, subjects, userKeys, renewals, maxMarginMs: maxMarginMs(config) }),
+    },
+    {
+      provide: UserConsent,
+      inject: [
+        SessionsRepository,
+        ConnectionsRepository,
+        ExchangeSubjectsRepository,
+        Oauth2ProvidersRepository,
+        WorkloadIdentitiesRepository,
+        SecretStore,
+        OAuthClients,
+        Client,
+        JwtVerifier,
+        UserKeys,
+        Renewals,
+        CONFIG,
+      ],
+      useFactory: (
+        sessions: SessionsRepository,
+        connections: ConnectionsRepository,
+        subjects: ExchangeSubjectsRepository,
+        providers: Oauth2ProvidersRepository,
+        workloads: WorkloadIdentitiesRepository,
+        secrets: SecretStore,
+        oauth: OAuthClients,
+        temporal: Client,
+        jwtVerifier: JwtVerifier,
+        userKeys: UserKeys,
+        renewals: Renewals,
+        config: Config,
+      ) =>
+        new UserConsent({
+          sessions,
+          connections,
+          subjects,
+          providers,
+          workloads,
+          secrets,
+          oauth,
+          temporal,
+          jwtVerifier,
+          userKeys,
+          renewals,
+          settings: {
+            publicUrl: config.http.publicUrl,
+            sessionTtlMs: config.consent.sessionTtlMs,
+            taskQueue: config.temporal.taskQueue,
+            maxMarginMs: maxMarginMs(config),
+          },
+        }),
+    },
+    {
+      provide: ResourceTokensService,
+      inject: [Oauth2ProvidersRepository, DelegatedTokens, UserConsent],
+      useFactory: (providers: Oauth2ProvidersRepository, delegated: DelegatedTokens, consent: UserConsent) =>
+        new ResourceTokensService(providers, delegated, consent),
     },
   ],
 })
-export class ConsentModule {}
+export class ResourceTokensModule {}

@@ -1,41 +1,62 @@
-import { callbackUrl, isCallbackId } from '../../../../libs/providers/callback-url';
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { JwtVerifier } from '../../../../libs/auth/jwt.verifier';
 import { authorize } from '../../../../libs/auth/policy';
 import type { Principal } from '../../../../libs/auth/sigv4.verifier';
 import type { WatUser, WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
-import { ConnectionsRepository } from '../../../../libs/consent/connections.repository';
-import { ExchangeSubjectsRepository } from '../../../../libs/consent/exchange-subjects.repository';
-import { SessionsRepository, type AuthSession } from '../../../../libs/consent/sessions.repository';
-import { servable, unexpired } from '../../../../libs/consent/token-freshness';
+import type { ConnectionsRepository } from '../../../../libs/vault/connections.repository';
+import type { ExchangeSubjectsRepository } from '../../../../libs/vault/exchange-subjects.repository';
 import { rekeyConnection } from '../../../../libs/consent/legacy-user-hashes';
-import { connectionId } from '../../../../libs/consent/user-key';
-import { randomValues } from '../../../../libs/oauth/oauth-client';
-import {
+import type { AuthSession, SessionsRepository } from '../../../../libs/consent/sessions.repository';
+import { servable } from '../../../../libs/vault/token-freshness';
+import { connectionId, type UserKeys } from '../../../../libs/consent/user-key';
+import { randomValues, type OAuthClients } from '../../../../libs/oauth/oauth-client';
+import { callbackUrl, isCallbackId } from '../../../../libs/providers/callback-url';
+import type {
+  Oauth2ProviderRecord,
   Oauth2ProvidersRepository,
-  type Oauth2ProviderRecord,
 } from '../../../../libs/providers/oauth2-providers.repository';
-import type { Runtime } from '../../../../libs/runtime/runtime';
+import { providerClient } from '../../../../libs/providers/provider-client';
+import { SecretError, type SecretStore } from '../../../../libs/secrets/secret-store';
 import {
   AccessDeniedException,
   ResourceNotFoundException,
   ValidationException,
 } from '../../../../libs/wire/errors';
+import type {
+  WorkloadIdentitiesRepository,
+  WorkloadIdentityRecord,
+} from '../../../../libs/workload-identities/workload-identities.repository';
 import { authorizationSessionWorkflow } from '../../../../workflows/authorization-session/authorization-session.workflow';
 import {
   callbackSignal,
   completeUpdate,
-  workflowIdOf,
+  authorizationSessionWorkflowId,
 } from '../../../../workflows/authorization-session/definitions';
 import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../../../workflows/search-attributes';
-import { SecretError } from '../../../../libs/secrets/secret-store';
-import {
-  WorkloadIdentitiesRepository,
-  type WorkloadIdentityRecord,
-} from '../../../../libs/workload-identities/workload-identities.repository';
-import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './consent.schemas';
-import { DelegatedTokens } from './delegated-tokens';
-import { awaitRenewal, providerFailure, Renewals, type RenewalTarget } from './renewals';
+import { providerFailure, type Renewals } from './renewals';
+import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './resource-tokens.schemas';
+
+export interface UserConsentDeps {
+  sessions: SessionsRepository;
+  connections: ConnectionsRepository;
+  subjects: Pick<ExchangeSubjectsRepository, 'delete'>;
+  providers: Pick<Oauth2ProvidersRepository, 'findByCallbackId'>;
+  workloads: Pick<WorkloadIdentitiesRepository, 'find'>;
+  secrets: Pick<SecretStore, 'read'>;
+  oauth: Pick<OAuthClients, 'authorizationUrl' | 'configuration'>;
+  temporal: Client;
+  jwtVerifier: Pick<JwtVerifier, 'verify'>;
+  userKeys: UserKeys;
+  renewals: Pick<Renewals, 'renewAndRead'>;
+  settings: {
+    publicUrl: string;
+    sessionTtlMs: number;
+    taskQueue: string;
+    /** The most a stored token keeps back before the lifecycle is asked to refresh (see `servable`). */
+    maxMarginMs: number;
+  };
+}
 
 /**
  * OpenID Connect scopes ask for identity claims, not for what the access token reaches; servers
@@ -58,50 +79,22 @@ export type CallbackResult = { redirect: string } | { error: string; status: num
  * authorization session; take the authorization server's callback; complete the session for the
  * same user only.
  */
-export class ConsentService {
-  private readonly sessions: SessionsRepository;
-  private readonly connections: ConnectionsRepository;
-  private readonly subjects: ExchangeSubjectsRepository;
-  private readonly providers: Oauth2ProvidersRepository;
-  private readonly workloads: WorkloadIdentitiesRepository;
-  private readonly delegated: DelegatedTokens;
-  private readonly renewals: Renewals;
+export class UserConsent {
+  constructor(private readonly deps: UserConsentDeps) {}
 
-  /**
-   * The most a stored token keeps back before the lifecycle is asked to refresh (a quarter of its
-   * life when that is less): half the lifecycle's own skew, so scheduled refreshes normally come first.
-   */
-  private readonly maxMargin: number;
-
-  constructor(private readonly runtime: Runtime) {
-    this.maxMargin = runtime.config.lifecycle.refreshSkewMs / 2;
-    this.sessions = new SessionsRepository(runtime.db, runtime.envelope);
-    this.connections = new ConnectionsRepository(runtime.db, runtime.envelope);
-    this.subjects = new ExchangeSubjectsRepository(runtime.db, runtime.envelope);
-    this.providers = new Oauth2ProvidersRepository(runtime.db);
-    this.workloads = new WorkloadIdentitiesRepository(runtime.db);
-    this.renewals = new Renewals(runtime);
-    this.delegated = new DelegatedTokens(runtime, this.maxMargin, this.renewals);
-  }
-
-  async token(wat: WorkloadAccessToken, input: GetResourceOauth2TokenInput): Promise<TokenAnswer> {
-    const { caches } = this.runtime;
-    const name = input.resourceCredentialProviderName;
-    const provider = await caches.providers.find(name, () => this.providers.find(name));
-    if (!provider)
-      throw new ResourceNotFoundException(
-        `OAuth2 credential provider ${input.resourceCredentialProviderName} does not exist`,
-      );
-    if (input.oauth2Flow === 'M2M') return this.delegated.machine(wat, input, provider);
-    if (input.oauth2Flow === 'ON_BEHALF_OF_TOKEN_EXCHANGE')
-      return this.delegated.onBehalfOf(wat, input, provider);
+  /** A USER_FEDERATION token request: the vault's token, a poll of a session, or a new session. */
+  async token(
+    wat: WorkloadAccessToken,
+    input: GetResourceOauth2TokenInput,
+    provider: Oauth2ProviderRecord,
+  ): Promise<TokenAnswer> {
     if (!wat.user) {
       throw ValidationException.field(
         'workloadIdentityToken',
         'USER_FEDERATION needs a workload access token minted for a user',
       );
     }
-    const user = this.runtime.userKeys.hash(wat.user);
+    const user = this.deps.userKeys.hash(wat.user);
     const connection = connectionId(wat.workloadName, user, provider.name);
 
     if (input.sessionUri)
@@ -116,12 +109,11 @@ export class ConsentService {
     if (input.resourceOauth2ReturnUrl) assertReturnUrl(workload, input.resourceOauth2ReturnUrl);
 
     if (!input.forceAuthentication) {
-      const stored = await caches.connections.find(connection, () =>
-        this.readConnection(wat.workloadName, wat.user!, provider.name),
-      );
+      const stored = await this.readConnection(wat.workloadName, wat.user, provider.name);
       if (stored && covers(stored.connection.scopes, input.scopes)) {
-        if (servable(stored.connection, this.maxMargin)) return { accessToken: stored.tokens.accessToken };
-        const renewed = await this.renew(
+        if (servable(stored.connection, this.deps.settings.maxMarginMs))
+          return { accessToken: stored.tokens.accessToken };
+        const renewed = await this.deps.renewals.renewAndRead(
           { connectionId: connection, workloadName: wat.workloadName, providerName: provider.name },
           stored.connection.expiresAt,
         );
@@ -139,55 +131,35 @@ export class ConsentService {
    * its old id, which is moved to the new one on first read.
    */
   private async readConnection(workloadName: string, user: WatUser, providerName: string) {
-    const keys = this.runtime.userKeys;
-    const stored = await this.connections.read(connectionId(workloadName, keys.hash(user), providerName));
+    const { userKeys: keys, connections, subjects } = this.deps;
+    const stored = await connections.read(connectionId(workloadName, keys.hash(user), providerName));
     if (stored) return stored;
     const legacy = connectionId(workloadName, keys.legacy(user), providerName);
-    const moved = await rekeyConnection(
-      { db: this.runtime.db, keys, connections: this.connections, subjects: this.subjects },
-      legacy,
-    );
-    return moved ? this.connections.read(moved) : undefined;
+    const moved = await rekeyConnection({ keys, connections, subjects }, legacy);
+    return moved ? connections.read(moved) : undefined;
   }
 
   private async workload(name: string): Promise<WorkloadIdentityRecord> {
-    const workload = await this.runtime.caches.workloads.find(name, () => this.workloads.find(name));
+    const workload = await this.deps.workloads.find(name);
     if (!workload) throw new ResourceNotFoundException(`Workload identity ${name} does not exist`);
     return workload;
-  }
-
-  /**
-   * Asks the connection's lifecycle for a refresh (concurrent callers share one) and reads the result
-   * from the vault; without a usable token, why the provider refused, if it did.
-   */
-  private async renew(
-    target: RenewalTarget,
-    seen: Date | undefined,
-  ): Promise<{ accessToken: string } | { failure?: string }> {
-    // A lifecycle that needs consent, or a slow provider: what the vault holds decides.
-    const outcome = await awaitRenewal(this.renewals.request(target, seen ?? new Date(0)), seen);
-    const connection = target.connectionId;
-    this.runtime.caches.connections.delete(connection);
-    const stored = await this.connections.read(connection);
-    if (stored && unexpired(stored.connection)) return { accessToken: stored.tokens.accessToken };
-    return outcome?.lastFailure ? { failure: outcome.lastFailure } : {};
   }
 
   private async poll(
     sessionUri: string,
     owner: { workloadName: string; user: WatUser; provider: string },
   ): Promise<TokenAnswer> {
-    const session = await this.sessions.find(sessionUri.slice(SESSION_URI_PREFIX.length));
+    const session = await this.deps.sessions.find(sessionUri.slice(SESSION_URI_PREFIX.length));
     if (
       !session ||
       session.workloadName !== owner.workloadName ||
-      !this.runtime.userKeys.isUser(session.userHash, owner.user) ||
+      !this.deps.userKeys.isUser(session.userHash, owner.user) ||
       session.providerName !== owner.provider
     ) {
       throw new ResourceNotFoundException('No such session for this workload, user and provider');
     }
     if (session.status === 'COMPLETED') {
-      const stored = await this.connections.read(session.connectionId);
+      const stored = await this.deps.connections.read(session.connectionId);
       if (stored) return { accessToken: stored.tokens.accessToken };
     }
     const failed = session.status !== 'IN_PROGRESS' || session.expiresAt.getTime() <= Date.now();
@@ -206,33 +178,24 @@ export class ConsentService {
     if (!returnUrl)
       throw ValidationException.field('resourceOauth2ReturnUrl', 'is required to start a user consent');
 
-    const clientSecret = await this.runtime.secrets.read(provider.secret.ref).catch((err: unknown) => {
+    const clientSecret = await this.deps.secrets.read(provider.secret.ref).catch((err: unknown) => {
       throw SecretError.for(err, { provider: provider.name });
     });
     const codeVerifier = randomValues.codeVerifier();
     const state = randomValues.state();
     const nonce = input.scopes.includes('openid') ? randomValues.nonce() : undefined;
-    const authorizationUrl = await this.runtime.oauth.authorizationUrl(
-      {
-        name: provider.name,
-        vendor: provider.vendor,
-        config: provider.config,
-        clientSecret,
-        version: provider.updatedAt.toISOString(),
-      },
-      {
-        redirectUri: callbackUrl(this.runtime.config.http.publicUrl, provider.callbackId),
-        scopes: input.scopes,
-        state,
-        codeChallenge: await randomValues.codeChallenge(codeVerifier),
-        ...(nonce ? { nonce } : {}),
-        ...(input.resources ? { resources: input.resources } : {}),
-        ...(input.audiences ? { audiences: input.audiences } : {}),
-        ...(input.customParameters ? { customParameters: input.customParameters } : {}),
-      },
-    );
+    const authorizationUrl = await this.deps.oauth.authorizationUrl(providerClient(provider, clientSecret), {
+      redirectUri: callbackUrl(this.deps.settings.publicUrl, provider.callbackId),
+      scopes: input.scopes,
+      state,
+      codeChallenge: await randomValues.codeChallenge(codeVerifier),
+      ...(nonce ? { nonce } : {}),
+      ...(input.resources ? { resources: input.resources } : {}),
+      ...(input.audiences ? { audiences: input.audiences } : {}),
+      ...(input.customParameters ? { customParameters: input.customParameters } : {}),
+    });
 
-    const ttlMs = this.runtime.config.consent.sessionTtlMs;
+    const ttlMs = this.deps.settings.sessionTtlMs;
     const session: Omit<AuthSession, 'status'> = {
       id: randomUUID(),
       workloadName: wat.workloadName,
@@ -243,14 +206,14 @@ export class ConsentService {
       returnUrl,
       expiresAt: new Date(Date.now() + ttlMs),
     };
-    await this.sessions.create(session, state, {
+    await this.deps.sessions.create(session, state, {
       codeVerifier,
       ...(nonce ? { nonce } : {}),
       ...(input.customState ? { customState: input.customState } : {}),
     });
-    await this.runtime.temporal.workflow.start(authorizationSessionWorkflow, {
-      workflowId: workflowIdOf(session.id),
-      taskQueue: this.runtime.config.temporal.taskQueue,
+    await this.deps.temporal.workflow.start(authorizationSessionWorkflow, {
+      workflowId: authorizationSessionWorkflowId(session.id),
+      taskQueue: this.deps.settings.taskQueue,
       args: [
         {
           sessionId: session.id,
@@ -278,25 +241,27 @@ export class ConsentService {
   /** The authorization server's redirect: one use of a valid `state`, else an error page and no signal. */
   async callback(callbackId: string, rawQuery: string): Promise<CallbackResult> {
     const query = new URLSearchParams(rawQuery);
-    const provider = isCallbackId(callbackId) ? await this.providers.findByCallbackId(callbackId) : undefined;
+    const provider = isCallbackId(callbackId)
+      ? await this.deps.providers.findByCallbackId(callbackId)
+      : undefined;
     const state = query.get('state');
     if (!provider || !state) return { status: 400, error: 'This authorization response is not valid.' };
-    const session = await this.sessions.consumeState(state, new Date());
+    const session = await this.deps.sessions.consumeState(state, new Date());
     if (!session || session.providerName !== provider.name) {
       return { status: 400, error: 'This authorization response is invalid, expired or was already used.' };
     }
     const issuerProblem = await this.issuerProblem(provider, query.get('iss'));
-    const handle = this.runtime.temporal.workflow.getHandle(workflowIdOf(session.id));
+    const handle = this.deps.temporal.workflow.getHandle(authorizationSessionWorkflowId(session.id));
     const error = query.get('error');
     if (issuerProblem || error || !query.get('code')) {
       // Only the OAuth error code travels, never a description the server may have filled with anything.
       const code = issuerProblem ?? (error && /^[a-z_]{1,64}$/.test(error) ? error : 'invalid_response');
       await handle.signal(callbackSignal, { kind: 'error', error: code });
     } else {
-      await this.sessions.saveCallback(session.id, { query: query.toString() });
+      await this.deps.sessions.saveCallback(session.id, { query: query.toString() });
       await handle.signal(callbackSignal, { kind: 'code' });
     }
-    const secrets = await this.sessions.secrets(session.id);
+    const secrets = await this.deps.sessions.secrets(session.id);
     const back = new URL(session.returnUrl);
     back.searchParams.set('session_id', `${SESSION_URI_PREFIX}${session.id}`);
     if (secrets?.secrets.customState) back.searchParams.set('state', secrets.secrets.customState);
@@ -308,15 +273,9 @@ export class ConsentService {
     provider: Oauth2ProviderRecord,
     iss: string | null,
   ): Promise<string | undefined> {
-    const clientSecret = await this.runtime.secrets.read(provider.secret.ref).catch(() => '');
-    const configuration = await this.runtime.oauth
-      .configuration({
-        name: provider.name,
-        vendor: provider.vendor,
-        config: provider.config,
-        clientSecret,
-        version: provider.updatedAt.toISOString(),
-      })
+    const clientSecret = await this.deps.secrets.read(provider.secret.ref).catch(() => '');
+    const configuration = await this.deps.oauth
+      .configuration(providerClient(provider, clientSecret))
       .catch(() => undefined);
     const metadata = configuration?.serverMetadata();
     if (!metadata) return undefined;
@@ -331,16 +290,16 @@ export class ConsentService {
     sessionUri: string,
     identifier: { userToken?: string; userId?: string },
   ): Promise<Record<string, never>> {
-    const session = await this.sessions.find(sessionUri.slice(SESSION_URI_PREFIX.length));
+    const session = await this.deps.sessions.find(sessionUri.slice(SESSION_URI_PREFIX.length));
     if (!session) throw new AccessDeniedException('The session is unknown, expired or already completed');
     authorize(principal, 'CompleteResourceTokenAuth', session.workloadName);
     const user = await this.userOf(session.workloadName, identifier);
     try {
-      await this.runtime.temporal.workflow
-        .getHandle(workflowIdOf(session.id))
+      await this.deps.temporal.workflow
+        .getHandle(authorizationSessionWorkflowId(session.id))
         // A session started before the upgrade to keyed user hashes compares the hash it was started with.
         .executeUpdate(completeUpdate, {
-          args: [{ userHash: this.runtime.userKeys.inFormatOf(session.userHash, user) }],
+          args: [{ userHash: this.deps.userKeys.inFormatOf(session.userHash, user) }],
         });
     } catch (err) {
       const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
@@ -356,13 +315,10 @@ export class ConsentService {
     identifier: { userToken?: string; userId?: string },
   ): Promise<WatUser> {
     if (identifier.userId !== undefined) return { kind: 'userId', userId: identifier.userId };
-    const workload = await this.workloads.find(workloadName);
+    const workload = await this.deps.workloads.find(workloadName);
     if (!workload?.jwtAuthorizer)
       throw new AccessDeniedException(`Workload identity ${workloadName} trusts no JWT issuer`);
-    const verified = await this.runtime.jwtVerifier.verify(
-      identifier.userToken ?? '',
-      workload.jwtAuthorizer,
-    );
+    const verified = await this.deps.jwtVerifier.verify(identifier.userToken ?? '', workload.jwtAuthorizer);
     return { kind: 'jwt', iss: verified.iss, sub: verified.sub };
   }
 }

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import type { Runtime } from '../../../../libs/runtime/runtime';
+import type { Config } from '../../../../libs/config/config';
 import { ApiKeyProvidersRepository } from '../../../../libs/providers/api-key-providers.repository';
 import { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
 import { parseCredentialProviderArn, parseWorkloadIdentityArn } from '../../../../libs/wire/arn';
 import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
-import { RUNTIME } from '../tokens';
+import { CONFIG } from '../tokens';
 import { TagsController } from './tags.controller';
 import { TagsService } from './tags.service';
 
@@ -13,21 +13,24 @@ import { TagsService } from './tags.service';
   providers: [
     {
       provide: TagsService,
-      inject: [RUNTIME],
-      useFactory: (runtime: Runtime) => {
-        const { deployment } = runtime.config;
+      inject: [WorkloadIdentitiesRepository, ApiKeyProvidersRepository, Oauth2ProvidersRepository, CONFIG],
+      useFactory: (
+        workloads: WorkloadIdentitiesRepository,
+        apiKeyProviders: ApiKeyProvidersRepository,
+        oauth2Providers: Oauth2ProvidersRepository,
+        config: Config,
+      ) => {
+        const { deployment } = config;
+        // The repositories keep the tags (and drop their own cached copies when tags change).
         return new TagsService([
-          {
-            parse: (arn) => parseWorkloadIdentityArn(deployment, arn),
-            ...bound(new WorkloadIdentitiesRepository(runtime.db)),
-          },
+          { parse: (arn) => parseWorkloadIdentityArn(deployment, arn), repository: workloads },
           {
             parse: (arn) => parseCredentialProviderArn(deployment, 'apikey', arn),
-            ...bound(new ApiKeyProvidersRepository(runtime.db)),
+            repository: apiKeyProviders,
           },
           {
             parse: (arn) => parseCredentialProviderArn(deployment, 'oauth2', arn),
-            ...bound(new Oauth2ProvidersRepository(runtime.db)),
+            repository: oauth2Providers,
           },
         ]);
       },
@@ -35,10 +38,3 @@ import { TagsService } from './tags.service';
   ],
 })
 export class TagsModule {}
-
-function bound(repository: {
-  find(name: string): Promise<{ tags: Record<string, string> } | undefined>;
-  setTags(name: string, tags: Record<string, string>): Promise<unknown>;
-}) {
-  return { find: (name: string) => repository.find(name), setTags: repository.setTags.bind(repository) };
-}

@@ -6,9 +6,11 @@ const MAX_TAGS = 50;
 export interface TaggableKind {
   /** The resource name in an ARN of this kind, else undefined. */
   parse(arn: string): string | undefined;
-  find(name: string): Promise<{ tags: Record<string, string> } | undefined>;
-  /** Undefined when the resource is gone. */
-  setTags(name: string, tags: Record<string, string>): Promise<unknown>;
+  repository: {
+    find(name: string): Promise<{ tags: Record<string, string> } | undefined>;
+    /** Undefined when the resource is gone. */
+    setTags(name: string, tags: Record<string, string>): Promise<unknown>;
+  };
 }
 
 /**
@@ -41,14 +43,14 @@ export class TagsService {
     for (const kind of this.kinds) {
       const name = kind.parse(arn);
       if (name === undefined) continue;
-      const record = await kind.find(name);
+      const record = await kind.repository.find(name);
       if (record) return { kind, name, tags: record.tags };
     }
     throw new ResourceNotFoundException(`Resource ${arn} does not exist`);
   }
 
   private async save(arn: string, at: { kind: TaggableKind; name: string }, tags: Record<string, string>) {
-    if ((await at.kind.setTags(at.name, tags)) === undefined) {
+    if ((await at.kind.repository.setTags(at.name, tags)) === undefined) {
       throw new ResourceNotFoundException(`Resource ${arn} does not exist`);
     }
   }

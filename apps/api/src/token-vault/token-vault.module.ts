@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import type { Runtime } from '../../../../libs/runtime/runtime';
-import { RUNTIME } from '../tokens';
+import { TokenVaultKeys } from '../../../../libs/vault/token-vault';
+import { REWRAP_VAULT } from '../tokens';
 import { TokenVaultController } from './token-vault.controller';
 import { TokenVaultService } from './token-vault.service';
 
@@ -9,8 +9,8 @@ import { TokenVaultService } from './token-vault.service';
   providers: [
     {
       provide: TokenVaultService,
-      inject: [RUNTIME],
-      useFactory: (runtime: Runtime) => new TokenVaultService(runtime),
+      inject: [TokenVaultKeys, REWRAP_VAULT],
+      useFactory: (keys: TokenVaultKeys, rewrap: () => Promise<void>) => new TokenVaultService(keys, rewrap),
     },
   ],
 })

@@ -1,7 +1,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Runtime } from '../../../../libs/runtime/runtime';
 import { VaultKeyUnavailableError } from '../../../../libs/vault/kms-key-encryption-key';
-import { TOKEN_VAULT_ID, type TokenVaultConfig } from '../../../../libs/vault/token-vault';
+import {
+  TOKEN_VAULT_ID,
+  type TokenVaultConfig,
+  type TokenVaultKeys,
+} from '../../../../libs/vault/token-vault';
 import { ResourceNotFoundException, ValidationException } from '../../../../libs/wire/errors';
 
 const ARN_FIELD = 'kmsConfiguration.kmsKeyArn';
@@ -12,11 +15,15 @@ const ARN_FIELD = 'kmsConfiguration.kmsKeyArn';
  * existing values are re-wrapped in the background and stay readable throughout.
  */
 export class TokenVaultService {
-  constructor(private readonly runtime: Runtime) {}
+  constructor(
+    private readonly vaultKeys: TokenVaultKeys,
+    /** Re-wraps stored values under the current key; never throws. */
+    private readonly rewrapVault: () => Promise<void>,
+  ) {}
 
   get(id: string | undefined) {
     this.require(id);
-    return this.describe(this.runtime.vaultKeys.describe());
+    return this.describe(this.vaultKeys.describe());
   }
 
   async set(id: string | undefined, kms: { keyType: TokenVaultConfig['keyType']; kmsKeyArn?: string }) {
@@ -27,9 +34,9 @@ export class TokenVaultService {
     } else if (kms.kmsKeyArn) {
       throw ValidationException.field(ARN_FIELD, 'must be omitted for ServiceManagedKey');
     }
-    const config = await this.runtime.vaultKeys.set(kms);
+    const config = await this.vaultKeys.set(kms);
     // Re-wrapping runs after the answer; every replica's periodic pass finishes it if this process stops.
-    void this.runtime.rewrapVault();
+    void this.rewrapVault();
     return this.describe(config);
   }
 
@@ -39,7 +46,7 @@ export class TokenVaultService {
   }
 
   private async assertUsable(arn: string) {
-    const key = this.runtime.vaultKeys.kmsKey(arn);
+    const key = this.vaultKeys.kmsKey(arn);
     const probe = randomBytes(32);
     try {
       const back = await key.unwrap(await key.wrap(probe));

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import type { Runtime } from '../../../../libs/runtime/runtime';
-import { RUNTIME } from '../tokens';
+import { JwtVerifier } from '../../../../libs/auth/jwt.verifier';
+import { WorkloadAccessTokens } from '../../../../libs/auth/workload-access-token';
 import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 import { WorkloadAccessTokensController } from './workload-access-tokens.controller';
 import { WorkloadAccessTokensService } from './workload-access-tokens.service';
@@ -10,13 +10,12 @@ import { WorkloadAccessTokensService } from './workload-access-tokens.service';
   providers: [
     {
       provide: WorkloadAccessTokensService,
-      inject: [RUNTIME],
-      useFactory: (runtime: Runtime) =>
-        new WorkloadAccessTokensService(
-          new WorkloadIdentitiesRepository(runtime.db),
-          runtime.jwtVerifier,
-          runtime.workloadAccessTokens,
-        ),
+      inject: [WorkloadIdentitiesRepository, JwtVerifier, WorkloadAccessTokens],
+      useFactory: (
+        workloads: WorkloadIdentitiesRepository,
+        verifier: JwtVerifier,
+        tokens: WorkloadAccessTokens,
+      ) => new WorkloadAccessTokensService(workloads, verifier, tokens),
     },
   ],
 })

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import type { Runtime } from '../../../../libs/runtime/runtime';
-import { RUNTIME } from '../tokens';
-import { WorkloadIdentitiesController } from './workload-identities.controller';
+import type { Config } from '../../../../libs/config/config';
 import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
+import { CONFIG } from '../tokens';
+import { WorkloadIdentitiesController } from './workload-identities.controller';
 import { WorkloadIdentitiesService } from './workload-identities.service';
 
 @Module({
@@ -10,13 +10,9 @@ import { WorkloadIdentitiesService } from './workload-identities.service';
   providers: [
     {
       provide: WorkloadIdentitiesService,
-      inject: [RUNTIME],
-      useFactory: (runtime: Runtime) =>
-        new WorkloadIdentitiesService(
-          new WorkloadIdentitiesRepository(runtime.db),
-          runtime.config.deployment,
-          (name) => runtime.caches.workloads.delete(name),
-        ),
+      inject: [WorkloadIdentitiesRepository, CONFIG],
+      useFactory: (repository: WorkloadIdentitiesRepository, config: Config) =>
+        new WorkloadIdentitiesService(repository, config.deployment),
     },
   ],
 })

@@ -21,8 +21,6 @@ export class WorkloadIdentitiesService {
   constructor(
     private readonly repository: WorkloadIdentitiesRepository,
     private readonly deployment: Deployment,
-    /** Told after a change, so this process's hot-path cache drops the identity at once. */
-    private readonly changed: (name: string) => void = () => undefined,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -69,13 +67,11 @@ export class WorkloadIdentitiesService {
       updatedAt: this.now(),
     });
     if (!updated) throw notFound(input.name);
-    this.changed(input.name);
     return this.describe(updated);
   }
 
   async delete(name: string): Promise<void> {
     if (!(await this.repository.delete(name))) throw notFound(name);
-    this.changed(name);
   }
 
   private async require(name: string): Promise<WorkloadIdentityRecord> {

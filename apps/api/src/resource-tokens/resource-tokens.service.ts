@@ -1,0 +1,33 @@
+import type { WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
+import type { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
+import { ResourceNotFoundException } from '../../../../libs/wire/errors';
+import type { DelegatedTokens } from './delegated-tokens';
+import type { GetResourceOauth2TokenInput } from './resource-tokens.schemas';
+import type { TokenAnswer, UserConsent } from './user-consent';
+
+/**
+ * GetResourceOauth2Token, all three flows: the credential provider is looked up once, then the
+ * flow decides. M2M and on-behalf-of tokens need no person (DelegatedTokens); user federation may
+ * need a consent (UserConsent).
+ */
+export class ResourceTokensService {
+  constructor(
+    private readonly providers: Pick<Oauth2ProvidersRepository, 'find'>,
+    private readonly delegated: DelegatedTokens,
+    private readonly consent: UserConsent,
+  ) {}
+
+  async token(wat: WorkloadAccessToken, input: GetResourceOauth2TokenInput): Promise<TokenAnswer> {
+    const name = input.resourceCredentialProviderName;
+    const provider = await this.providers.find(name);
+    if (!provider) throw new ResourceNotFoundException(`OAuth2 credential provider ${name} does not exist`);
+    switch (input.oauth2Flow) {
+      case 'M2M':
+        return this.delegated.machine(wat, input, provider);
+      case 'ON_BEHALF_OF_TOKEN_EXCHANGE':
+        return this.delegated.onBehalfOf(wat, input, provider);
+      case 'USER_FEDERATION':
+        return this.consent.token(wat, input, provider);
+    }
+  }
+}
