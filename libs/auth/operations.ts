@@ -1,0 +1,57 @@
+/**
+ * Every operation Mandate serves, by its AgentCore (or Mandate extension) name: the actions a
+ * policy may name (`bedrock-agentcore:<Operation>`). A policy naming anything else without a
+ * wildcard is refused at write time.
+ */
+export const OPERATIONS = [
+  // Workload identities and their JWT authorizers
+  'CreateWorkloadIdentity',
+  'GetWorkloadIdentity',
+  'ListWorkloadIdentities',
+  'UpdateWorkloadIdentity',
+  'DeleteWorkloadIdentity',
+  'PutWorkloadIdentityAuthorizer',
+  'GetWorkloadIdentityAuthorizer',
+  'DeleteWorkloadIdentityAuthorizer',
+  // Workload access tokens
+  'GetWorkloadAccessToken',
+  'GetWorkloadAccessTokenForJWT',
+  'GetWorkloadAccessTokenForUserId',
+  // Credential providers and the token vault
+  'CreateOauth2CredentialProvider',
+  'GetOauth2CredentialProvider',
+  'ListOauth2CredentialProviders',
+  'UpdateOauth2CredentialProvider',
+  'DeleteOauth2CredentialProvider',
+  'CreateApiKeyCredentialProvider',
+  'GetApiKeyCredentialProvider',
+  'ListApiKeyCredentialProviders',
+  'UpdateApiKeyCredentialProvider',
+  'DeleteApiKeyCredentialProvider',
+  'GetTokenVault',
+  'SetTokenVaultCMK',
+  // Tokens and connections
+  'GetResourceOauth2Token',
+  'CompleteResourceTokenAuth',
+  'GetResourceApiKey',
+  'RevokeResourceOauth2Connection',
+  // Tags
+  'TagResource',
+  'UntagResource',
+  'ListTagsForResource',
+  // Audit
+  'ListAuditEvents',
+  'VerifyAuditLog',
+  // Principals and their access keys
+  'CreatePrincipal',
+  'GetPrincipal',
+  'ListPrincipals',
+  'UpdatePrincipal',
+  'DeletePrincipal',
+  'CreatePrincipalAccessKey',
+  'ListPrincipalAccessKeys',
+  'DeletePrincipalAccessKey',
+] as const;
+
+export type OperationName = (typeof OPERATIONS)[number];
+export const KNOWN_OPERATIONS: ReadonlySet<string> = new Set(OPERATIONS);
