@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ALLOW_ALL } from './iam-policy';
 import type { PrincipalsRepository } from './principals.repository';
 
 export const ADMIN_PRINCIPAL = 'admin';
-export const ADMIN_POLICY = { operations: ['*'], workloads: ['*'] };
 /** The profile name in the credentials file, for `AWS_PROFILE`. */
 export const ADMIN_PROFILE = 'mandate-admin';
 
@@ -25,27 +25,43 @@ export async function bootstrapAdmin(
   principals: PrincipalsRepository,
   options: { fromEnvironment?: AdminCredentials; credentialsFile: string },
 ): Promise<{ source: 'environment' | 'file' | 'generated'; accessKeyId: string }> {
+  // An ordinary principal that starts allowed everything; an operator may narrow its policy later,
+  // which a restart keeps.
+  const now = new Date();
+  await principals.insert({
+    name: ADMIN_PRINCIPAL,
+    policyDocument: ALLOW_ALL,
+    description: 'The bootstrap administrator',
+    tags: {},
+    createdAt: now,
+    updatedAt: now,
+  });
   if (options.fromEnvironment) {
-    await principals.upsert({ ...options.fromEnvironment, name: ADMIN_PRINCIPAL, policy: ADMIN_POLICY });
+    await principals.putKey(ADMIN_PRINCIPAL, options.fromEnvironment);
     return { source: 'environment', accessKeyId: options.fromEnvironment.accessKeyId };
   }
   const existing = existsSync(options.credentialsFile)
     ? readCredentialsFile(options.credentialsFile)
     : undefined;
   if (existing) {
-    const stored = await principals.find(existing.accessKeyId);
+    const stored = await principals.findByAccessKey(existing.accessKeyId);
     if (!stored || stored.secretAccessKey !== existing.secretAccessKey) {
-      await principals.upsert({ ...existing, name: ADMIN_PRINCIPAL, policy: ADMIN_POLICY });
+      await principals.putKey(ADMIN_PRINCIPAL, existing);
     }
     return { source: 'file', accessKeyId: existing.accessKeyId };
   }
-  const generated = {
+  const generated = newAccessKey();
+  await principals.putKey(ADMIN_PRINCIPAL, generated);
+  writeCredentialsFile(options.credentialsFile, generated);
+  return { source: 'generated', accessKeyId: generated.accessKeyId };
+}
+
+/** A new access key: an id in AWS's shape (prefix MDAK) and a 240-bit secret. */
+export function newAccessKey(): AdminCredentials {
+  return {
     accessKeyId: `MDAK${randomBytes(10).toString('hex').toUpperCase()}`,
     secretAccessKey: randomBytes(30).toString('base64url'),
   };
-  await principals.upsert({ ...generated, name: ADMIN_PRINCIPAL, policy: ADMIN_POLICY });
-  writeCredentialsFile(options.credentialsFile, generated);
-  return { source: 'generated', accessKeyId: generated.accessKeyId };
 }
 
 export function readCredentialsFile(path: string): AdminCredentials | undefined {

@@ -6,6 +6,8 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { AuthenticationException } from '../wire/errors';
 import { SigV4Verifier, type PrincipalWithSecret, type SignedRequest } from './sigv4.verifier';
+import { ALLOW_ALL, compilePolicy } from './iam-policy';
+import { KNOWN_OPERATIONS } from './operations';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 // A fixed seed keeps runs reproducible; change it locally to explore further.
@@ -14,7 +16,8 @@ const alice: PrincipalWithSecret = {
   accessKeyId: 'MDAKALICE00000000001',
   secretAccessKey: 'alice-secret-key-0123456789',
   name: 'alice',
-  policy: { operations: ['*'], workloads: ['*'] },
+  policy: compilePolicy(ALLOW_ALL, KNOWN_OPERATIONS),
+  tags: {},
 };
 const verifier = new SigV4Verifier(
   { region: 'us-east-1', service: 'bedrock-agentcore', maxSkewSeconds: 300, now: () => NOW },

@@ -5,13 +5,16 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AuthenticationException } from '../wire/errors';
 import { SigV4Verifier, type PrincipalWithSecret, type SignedRequest } from './sigv4.verifier';
+import { ALLOW_ALL, compilePolicy } from './iam-policy';
+import { KNOWN_OPERATIONS } from './operations';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 const alice: PrincipalWithSecret = {
   accessKeyId: 'MDAKALICE00000000001',
   secretAccessKey: 'alice-secret-key-0123456789',
   name: 'alice',
-  policy: { operations: ['*'], workloads: ['*'] },
+  policy: compilePolicy(ALLOW_ALL, KNOWN_OPERATIONS),
+  tags: {},
 };
 
 const verifier = new SigV4Verifier(
@@ -64,7 +67,12 @@ async function refusal(request: SignedRequest): Promise<AuthenticationException>
 describe('SigV4Verifier', () => {
   it('accepts a request signed by the AWS signer and returns its principal without the secret', async () => {
     const principal = await verifier.verify(await sign());
-    assert.deepEqual(principal, { accessKeyId: alice.accessKeyId, name: 'alice', policy: alice.policy });
+    assert.deepEqual(principal, {
+      accessKeyId: alice.accessKeyId,
+      name: 'alice',
+      policy: alice.policy,
+      tags: {},
+    });
   });
 
   it('accepts a clock skew inside the window and refuses one outside it', async () => {

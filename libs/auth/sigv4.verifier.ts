@@ -3,12 +3,16 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AuthenticationException } from '../wire/errors';
+import type { CompiledPolicy } from './iam-policy';
 
 /** The caller a verified request belongs to. */
 export interface Principal {
   accessKeyId: string;
   name: string;
-  policy: { operations: string[]; workloads: string[] };
+  /** The principal's IAM policy, compiled. */
+  policy: CompiledPolicy;
+  /** For `aws:PrincipalTag/<key>` conditions. */
+  tags: Record<string, string>;
 }
 
 export interface PrincipalWithSecret extends Principal {
@@ -168,7 +172,12 @@ export class SigV4Verifier {
         'The request signature we calculated does not match the signature you provided.',
       );
     }
-    return { accessKeyId: principal.accessKeyId, name: principal.name, policy: principal.policy };
+    return {
+      accessKeyId: principal.accessKeyId,
+      name: principal.name,
+      policy: principal.policy,
+      tags: principal.tags,
+    };
   }
 
   private signerFor(principal: PrincipalWithSecret): SignatureV4 {

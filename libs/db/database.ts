@@ -12,6 +12,7 @@ import * as tokenExchange from './migrations/0006-token-exchange';
 import * as auditLog from './migrations/0007-audit-log';
 import * as secretVersions from './migrations/0008-secret-versions';
 import * as connectionOwners from './migrations/0009-connection-owners';
+import * as principalPolicies from './migrations/0010-principal-policies';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0007-audit-log': auditLog,
   '0008-secret-versions': secretVersions,
   '0009-connection-owners': connectionOwners,
+  '0010-principal-policies': principalPolicies,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
@@ -54,10 +56,13 @@ export function openDatabase(target: DatabaseTarget): VaultDb {
   });
 }
 
-/** Applies every pending migration; throws with the failing migration's name and cause. */
-export async function migrateToLatest(db: VaultDb): Promise<void> {
+/**
+ * Applies every pending migration (or those up to `upTo`, for tests of a migration); throws with
+ * the failing migration's name and cause.
+ */
+export async function migrateToLatest(db: VaultDb, upTo?: string): Promise<void> {
   const migrator = new Migrator({ db, provider, migrationTableName: 'mandate_migrations' });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     throw new Error(`Database migration ${failed?.migrationName ?? ''} failed`, { cause: error });

@@ -3,8 +3,8 @@ import type { TtlCache } from '../cache/ttl-cache';
 import type { VaultDb } from './database';
 import type { Database } from './schema';
 
-/** The tables of resources AgentCore keys by name: workload identities and credential providers. */
-export type NamedTable = 'workload_identities' | 'api_key_providers' | 'oauth2_providers';
+/** The tables of resources keyed by name: workload identities, credential providers, principals. */
+export type NamedTable = 'workload_identities' | 'api_key_providers' | 'oauth2_providers' | 'principals';
 
 /** The columns every named table has; the queries below touch only these, whatever the table. */
 interface NamedRow {

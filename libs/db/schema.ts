@@ -5,21 +5,25 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** jsonb columns are written as JSON text and read back parsed, on both engines. */
 type Json<T> = ColumnType<T, string, string>;
 
-export interface PrincipalPolicy {
-  /** Operation names the principal may call, or `*` for all. */
-  operations: string[];
-  /** Workload identity names the principal may act on, or `*` for all. */
-  workloads: string[];
+/** Callers: a name, an IAM policy document (libs/auth/iam-policy), and their access keys. */
+export interface PrincipalsTable {
+  name: string;
+  policy_document: Json<Record<string, unknown>>;
+  description: string | null;
+  tags: Json<Record<string, string>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
-export interface PrincipalsTable {
+/** At most two per principal, so a key can be replaced without downtime. */
+export interface AccessKeysTable {
   access_key_id: string;
-  name: string;
+  principal_name: string;
   /** The secret access key, sealed by the vault (see libs/vault). */
   secret_sealed: string;
   kek_id: string;
-  policy: Json<PrincipalPolicy>;
-  created_at: Generated<Timestamp>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface WorkloadIdentitiesTable {
@@ -143,6 +147,7 @@ export interface ServerSecretsTable {
 
 export interface Database {
   principals: PrincipalsTable;
+  access_keys: AccessKeysTable;
   workload_identities: WorkloadIdentitiesTable;
   wat_keys: WatKeysTable;
   token_vault: TokenVaultTable;

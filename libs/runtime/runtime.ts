@@ -18,6 +18,8 @@ import { WatKeyRing } from '../auth/wat-keys';
 import { WorkloadAccessTokens } from '../auth/workload-access-token';
 import { allowsPlainHttp, createOutboundFetch } from '../net/outbound-fetch';
 import { OAuthClients } from '../oauth/oauth-client';
+import { compilePolicy } from '../auth/iam-policy';
+import { KNOWN_OPERATIONS } from '../auth/operations';
 import { PrincipalsRepository } from '../auth/principals.repository';
 import type { Config } from '../config/config';
 import { migrateToLatest, openDatabase, type VaultDb } from '../db/database';
@@ -84,6 +86,9 @@ export function temporalAddress(config: Config): string {
  * Opens the database (running migrations), the vault key, and the clients of Temporal and Secrets
  * Manager.
  */
+/** Stored policies were checked when written: compiling one again cannot fail on its grammar. */
+const compileStoredPolicy = (document: unknown) => compilePolicy(document, KNOWN_OPERATIONS);
+
 export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
   // The data folder holds the vault key and the admin credentials: owner only.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -122,7 +127,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const cacheOptions = { ttlMs: config.cache.ttlMs, maxEntries: 10_000 };
   const cached = <V>() => new TtlCache<string, V | undefined>(cacheOptions);
   const repositories: Repositories = {
-    principals: new PrincipalsRepository(db, envelope, cached()),
+    principals: new PrincipalsRepository(db, envelope, compileStoredPolicy, cached()),
     workloadIdentities: new WorkloadIdentitiesRepository(db, cached()),
     oauth2Providers: new Oauth2ProvidersRepository(db, cached()),
     apiKeyProviders: new ApiKeyProvidersRepository(db),

@@ -3,7 +3,7 @@ import type { Envelope } from './envelope';
 
 /** Every table with sealed values: its key column and its sealed column. */
 const SEALED_COLUMNS = [
-  { table: 'principals', key: 'access_key_id', sealed: 'secret_sealed' },
+  { table: 'access_keys', key: 'access_key_id', sealed: 'secret_sealed' },
   { table: 'wat_keys', key: 'kid', sealed: 'secret_sealed' },
   { table: 'connections', key: 'id', sealed: 'tokens_sealed' },
   { table: 'auth_sessions', key: 'id', sealed: 'secrets_sealed' },

@@ -40,3 +40,21 @@ export function parseCredentialProviderArn(
   const prefix = credentialProviderArn(d, kind, '');
   return arn.startsWith(prefix) && arn.length > prefix.length ? arn.slice(prefix.length) : undefined;
 }
+
+export function tokenVaultArn(d: Deployment): string {
+  return `arn:${d.partition}:acps:${d.region}:${d.accountId}:token-vault/default`;
+}
+
+/**
+ * A Mandate principal, in the shape of an IAM role ARN, so the AWS SDK's web identity credentials
+ * (`AWS_ROLE_ARN`) can name it.
+ */
+export function principalArn(d: Deployment, name: string): string {
+  return `arn:${d.partition}:iam::${d.accountId}:role/${name}`;
+}
+
+/** The principal name in one of this deployment's principal ARNs, else undefined. */
+export function parsePrincipalArn(d: Deployment, arn: string): string | undefined {
+  const prefix = principalArn(d, '');
+  return arn.startsWith(prefix) && arn.length > prefix.length ? arn.slice(prefix.length) : undefined;
+}

@@ -24,6 +24,7 @@ import {
 import { awsClientOptions } from '../../libs/aws/clients';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 import { rejects } from '../helpers/assert';
+import { allow, createPrincipal, providerArnPattern, workloadArnPattern } from '../helpers/principals';
 
 const CACHE_TTL_SECONDS = 1;
 
@@ -273,12 +274,11 @@ describe('API key credential providers with Secrets Manager', () => {
       Error,
     );
     assert.equal(err.name, 'AccessDeniedException');
-    const other = { accessKeyId: 'MDAKOTHERWORKLOAD001', secretAccessKey: 'other-workload-secret-0123' };
-    await test.stack.runtime.repositories.principals.upsert({
-      ...other,
-      name: 'other',
-      policy: { operations: ['GetResourceApiKey'], workloads: ['someone-else'] },
-    });
+    const other = await createPrincipal(
+      test,
+      'other',
+      allow(['GetResourceApiKey'], [workloadArnPattern('someone-else'), providerArnPattern('apikey', '*')]),
+    );
     const denied = await rejects(
       test.data(other).send(
         new GetResourceApiKeyCommand({

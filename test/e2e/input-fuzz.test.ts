@@ -172,7 +172,31 @@ const FIXTURES: Record<string, (ctx: Context) => Record<string, Json>> = {
   SetTokenVaultCMK: () => ({ tokenVaultId: 'fz-vault', kmsConfiguration: { keyType: 'ServiceManagedKey' } }),
   ListAuditEvents: () => ({ maxResults: 10 }),
   VerifyAuditLog: () => ({}),
+  // Principals: never the admin, whose key signs the fuzz.
+  CreatePrincipal: () => ({
+    name: 'fz-new-principal',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'bedrock-agentcore:GetWorkloadIdentity', Resource: '*' }],
+    },
+    description: 'fuzz',
+    tags: { k: 'fuzz' },
+  }),
+  GetPrincipal: () => ({ name: 'admin' }),
+  ListPrincipals: () => ({ maxResults: 5 }),
+  UpdatePrincipal: () => ({ name: TARGET.missing, description: 'fuzz' }),
+  DeletePrincipal: () => ({ name: TARGET.missing }),
+  CreatePrincipalAccessKey: () => ({ name: TARGET.missing }),
+  ListPrincipalAccessKeys: () => ({ name: 'admin' }),
+  DeletePrincipalAccessKey: () => ({ name: TARGET.missing, accessKeyId: 'MDAKFUZZ000000000000' }),
 };
+
+/** One statement of an IAM policy document, for the principal operations' mutations. */
+const POLICY_STATEMENT = struct(
+  member('Effect', str, true),
+  member('Action', str, true),
+  member('Resource', str, true),
+);
 
 /** Members of Mandate's extension operations, which no AWS SDK model describes. */
 const EXTENSION_MODELS: Record<string, Member[]> = {
@@ -192,6 +216,26 @@ const EXTENSION_MODELS: Record<string, Member[]> = {
   ],
   GetWorkloadIdentityAuthorizer: [member('name', str, true)],
   DeleteWorkloadIdentityAuthorizer: [member('name', str, true)],
+  CreatePrincipal: [
+    member('name', str, true),
+    member(
+      'policyDocument',
+      struct(
+        member('Version', str, true),
+        member('Statement', { kind: 'list', member: POLICY_STATEMENT }, true),
+      ),
+      true,
+    ),
+    member('description', str),
+    member('tags', { kind: 'map', value: str }),
+  ],
+  GetPrincipal: [member('name', str, true)],
+  ListPrincipals: [member('maxResults', num), member('nextToken', str)],
+  UpdatePrincipal: [member('name', str, true), member('description', str)],
+  DeletePrincipal: [member('name', str, true)],
+  CreatePrincipalAccessKey: [member('name', str, true)],
+  ListPrincipalAccessKeys: [member('name', str, true)],
+  DeletePrincipalAccessKey: [member('name', str, true), member('accessKeyId', str, true)],
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ import { createKmsClient } from '../../libs/aws/clients';
 import { Envelope } from '../../libs/vault/envelope';
 import { countNotUnderCurrentKey } from '../../libs/vault/rewrap';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
+import { ALLOW_ALL } from '../../libs/auth/iam-policy';
+import { createPrincipal } from '../helpers/principals';
 
 async function until(check: () => Promise<boolean>, timeoutMs = 15_000) {
   const start = Date.now();
@@ -30,20 +32,9 @@ describe('token vault encryption: local key, customer KMS key, and back', () => 
 
   const kekIds = async () =>
     new Set(
-      (await test.stack.runtime.db.selectFrom('principals').select('kek_id').execute()).map((r) => r.kek_id),
+      (await test.stack.runtime.db.selectFrom('access_keys').select('kek_id').execute()).map((r) => r.kek_id),
     );
-  const principal = async (name: string) => {
-    const credentials = {
-      accessKeyId: `MDAK${name.toUpperCase().padEnd(16, '0')}`,
-      secretAccessKey: `${name}-secret-0123456789`,
-    };
-    await test.stack.runtime.repositories.principals.upsert({
-      ...credentials,
-      name,
-      policy: { operations: ['*'], workloads: ['*'] },
-    });
-    return test.control(credentials);
-  };
+  let cmkUser: { accessKeyId: string; secretAccessKey: string };
 
   before(async () => {
     test = await startTestStack(await testStackEnv());
@@ -92,7 +83,8 @@ describe('token vault encryption: local key, customer KMS key, and back', () => 
     assert.deepEqual([...(await kekIds())], [`kms:${arn}`]);
 
     // The admin (re-wrapped) and a principal sealed under the CMK both authenticate; old data reads.
-    const sealedUnderCmk = await principal('cmkuser');
+    cmkUser = await createPrincipal(test, 'cmkuser', ALLOW_ALL);
+    const sealedUnderCmk = test.control(cmkUser);
     assert.equal(
       (await sealedUnderCmk.send(new GetWorkloadIdentityCommand({ name: 'before-switch' }))).name,
       'before-switch',
@@ -102,12 +94,7 @@ describe('token vault encryption: local key, customer KMS key, and back', () => 
 
   it('fails closed while KMS refuses, loses nothing, and recovers when it answers again', async () => {
     const arn = (await control.send(new GetTokenVaultCommand({}))).kmsConfiguration!.kmsKeyArn!;
-    const waiting = { accessKeyId: 'MDAKKMSDOWN000000001', secretAccessKey: 'kms-down-secret-0123456789' };
-    await test.stack.runtime.repositories.principals.upsert({
-      ...waiting,
-      name: 'kmsdown',
-      policy: { operations: ['*'], workloads: ['*'] },
-    });
+    const waiting = await createPrincipal(test, 'kmsdown', ALLOW_ALL);
     await kms.send(new DisableKeyCommand({ KeyId: arn }));
 
     const refused = await test
@@ -120,11 +107,9 @@ describe('token vault encryption: local key, customer KMS key, and back', () => 
     assert.equal(refused?.name, 'DecryptionFailure');
     assert.match(refused?.message ?? '', /could not unwrap a data key \(DisabledException\)/);
     await assert.rejects(
-      test.stack.runtime.repositories.principals.upsert({
-        ...waiting,
+      test.stack.runtime.repositories.principals.putKey('kmsdown', {
         accessKeyId: 'MDAKKMSDOWN000000002',
-        name: 'x',
-        policy: { operations: [], workloads: [] },
+        secretAccessKey: 'kms-down-secret-0123456789',
       }),
       /could not wrap a data key/,
     );
@@ -140,12 +125,8 @@ describe('token vault encryption: local key, customer KMS key, and back', () => 
     );
     assert.deepEqual(back.kmsConfiguration, { keyType: 'ServiceManagedKey' });
     await until(async () => [...(await kekIds())].every((id) => id.startsWith('local:')));
-    const cmkUser = test.control({
-      accessKeyId: 'MDAKCMKUSER000000000',
-      secretAccessKey: 'cmkuser-secret-0123456789',
-    });
     assert.equal(
-      (await cmkUser.send(new GetWorkloadIdentityCommand({ name: 'before-switch' }))).name,
+      (await test.control(cmkUser).send(new GetWorkloadIdentityCommand({ name: 'before-switch' }))).name,
       'before-switch',
     );
   });

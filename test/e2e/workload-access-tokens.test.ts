@@ -16,6 +16,7 @@ import { startTestIdp, TEST_API_AUDIENCE, type TestIdp } from '../helpers/oidc-i
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 import { rejects } from '../helpers/assert';
+import { allow, createPrincipal, workloadArnPattern } from '../helpers/principals';
 
 const AUTHORIZER = (idp: TestIdp) => ({
   discoveryUrl: idp.discoveryUrl,
@@ -283,12 +284,11 @@ for (const engine of ['pglite', 'postgres'] as const) {
         ResourceNotFoundException,
       );
 
-      const minter = { accessKeyId: 'MDAKMINTERONLY000001', secretAccessKey: 'minter-secret-0123456789' };
-      await test.stack.runtime.repositories.principals.upsert({
-        ...minter,
-        name: 'minter',
-        policy: { operations: ['GetWorkloadAccessTokenForUserId'], workloads: ['no-issuer-agent'] },
-      });
+      const minter = await createPrincipal(
+        test,
+        'minter',
+        allow(['GetWorkloadAccessTokenForUserId'], [workloadArnPattern('no-issuer-agent')]),
+      );
       const limited = test.data(minter);
       await limited.send(
         new GetWorkloadAccessTokenForUserIdCommand({ workloadName: 'no-issuer-agent', userId: 'u1' }),

@@ -19,6 +19,7 @@ import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { signedFetch } from '../helpers/signed-fetch';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 import { rejects } from '../helpers/assert';
+import { allow, createPrincipal, workloadArnPattern } from '../helpers/principals';
 
 const ARN_PREFIX =
   'arn:aws:bedrock-agentcore:us-east-1:000000000000:workload-identity-directory/default/workload-identity/';
@@ -310,12 +311,11 @@ for (const engine of ['pglite', 'postgres'] as const) {
     it('applies a principal policy: operations and workloads it does not grant are AccessDeniedException', async () => {
       await client.send(new CreateWorkloadIdentityCommand({ name: 'policy-a' }));
       await client.send(new CreateWorkloadIdentityCommand({ name: 'policy-b' }));
-      const reader = { accessKeyId: 'MDAKREADERONLY000001', secretAccessKey: 'reader-secret-0123456789' };
-      await test.stack.runtime.repositories.principals.upsert({
-        ...reader,
-        name: 'reader',
-        policy: { operations: ['GetWorkloadIdentity'], workloads: ['policy-a'] },
-      });
+      const reader = await createPrincipal(
+        test,
+        'reader',
+        allow(['GetWorkloadIdentity'], [workloadArnPattern('policy-a')]),
+      );
       const limited = test.control(reader);
       const allowed = await limited.send(new GetWorkloadIdentityCommand({ name: 'policy-a' }));
       assert.equal(allowed.name, 'policy-a');

@@ -8,6 +8,7 @@ import type { Runtime } from '../../../libs/runtime/runtime';
 import { SIGV4_VERIFIER, SigV4Guard } from './auth/sigv4.guard';
 import { HealthController } from './health/health.controller';
 import { AuditModule } from './audit/audit.module';
+import { PrincipalsModule } from './principals/principals.module';
 import { ApiKeyProvidersModule } from './api-key-providers/api-key-providers.module';
 import { CodecModule } from './codec/codec.module';
 import { ConnectionsModule } from './connections/connections.module';
@@ -41,6 +42,7 @@ export class ApiModule {
         CodecModule,
         ConnectionsModule,
         AuditModule,
+        PrincipalsModule,
       ],
       controllers: [HealthController],
       providers: [
@@ -54,7 +56,7 @@ export class ApiModule {
                 service: 'bedrock-agentcore',
                 maxSkewSeconds: config.auth.maxClockSkewSeconds,
               },
-              (accessKeyId) => principals.find(accessKeyId),
+              (accessKeyId) => principals.findByAccessKey(accessKeyId),
             ),
         },
         { provide: APP_GUARD, useClass: SigV4Guard },

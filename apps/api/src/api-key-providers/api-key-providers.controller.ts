@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { parseInput } from '../../../../libs/wire/validation';
 import { listInput, providerNameInput } from '../credential-providers/credential-provider.schemas';
-import { Operation } from '../wire/operation.decorator';
+import { named, Operation } from '../wire/operation.decorator';
 import {
   createApiKeyProviderInput,
   getResourceApiKeyInput,
@@ -16,14 +16,14 @@ export class ApiKeyProvidersController {
 
   @Post('CreateApiKeyCredentialProvider')
   @HttpCode(201)
-  @Operation('CreateApiKeyCredentialProvider')
+  @Operation('CreateApiKeyCredentialProvider', { resources: named('apikey', 'name') })
   create(@Body() body: unknown) {
     return this.service.create(parseInput(createApiKeyProviderInput, body));
   }
 
   @Post('GetApiKeyCredentialProvider')
   @HttpCode(200)
-  @Operation('GetApiKeyCredentialProvider')
+  @Operation('GetApiKeyCredentialProvider', { resources: named('apikey', 'name') })
   get(@Body() body: unknown) {
     return this.service.get(parseInput(providerNameInput, body).name);
   }
@@ -37,21 +37,24 @@ export class ApiKeyProvidersController {
 
   @Post('UpdateApiKeyCredentialProvider')
   @HttpCode(200)
-  @Operation('UpdateApiKeyCredentialProvider')
+  @Operation('UpdateApiKeyCredentialProvider', { resources: named('apikey', 'name') })
   update(@Body() body: unknown) {
     return this.service.update(parseInput(updateApiKeyProviderInput, body));
   }
 
   @Post('DeleteApiKeyCredentialProvider')
   @HttpCode(204)
-  @Operation('DeleteApiKeyCredentialProvider')
+  @Operation('DeleteApiKeyCredentialProvider', { resources: named('apikey', 'name') })
   async delete(@Body() body: unknown): Promise<void> {
     await this.service.delete(parseInput(providerNameInput, body).name);
   }
 
   @Post('api-key')
   @HttpCode(200)
-  @Operation('GetResourceApiKey', { watField: 'workloadIdentityToken' })
+  @Operation('GetResourceApiKey', {
+    watField: 'workloadIdentityToken',
+    resources: named('apikey', 'resourceCredentialProviderName'),
+  })
   apiKey(@Body() body: unknown) {
     // The guard has verified the workload access token and the caller's right to its workload.
     return this.service.apiKey(parseInput(getResourceApiKeyInput, body).resourceCredentialProviderName);

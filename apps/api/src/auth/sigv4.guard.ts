@@ -2,10 +2,25 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { authorize } from '../../../../libs/auth/policy';
+import { PrincipalsRepository } from '../../../../libs/auth/principals.repository';
 import type { Principal, SigV4Verifier } from '../../../../libs/auth/sigv4.verifier';
 import { WorkloadAccessTokens, type WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
 import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
-import { bodyField, OPERATION, PUBLIC, type OperationMetadata } from '../wire/operation.decorator';
+import type { Config } from '../../../../libs/config/config';
+import {
+  credentialProviderArn,
+  principalArn,
+  tokenVaultArn,
+  workloadIdentityArn,
+} from '../../../../libs/wire/arn';
+import { CONFIG } from '../tokens';
+import {
+  bodyField,
+  OPERATION,
+  PUBLIC,
+  type OperationMetadata,
+  type ResourceRef,
+} from '../wire/operation.decorator';
 
 export const SIGV4_VERIFIER = Symbol('SigV4Verifier');
 
@@ -23,7 +38,8 @@ declare module 'fastify' {
 
 /**
  * Every request passes here before any handler: operations need a valid signature from a known
- * principal whose policy allows them; handlers marked public skip the check. A handler marked as
+ * principal whose policy allows the operation on every resource it touches (the resources named in
+ * the request, and the workload of its workload access token); handlers marked public skip the check. A handler marked as
  * neither is refused, so a forgotten decorator fails closed.
  */
 @Injectable()
@@ -32,6 +48,8 @@ export class SigV4Guard implements CanActivate {
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(SIGV4_VERIFIER) private readonly verifier: SigV4Verifier,
     @Inject(WorkloadAccessTokens) private readonly wats: WorkloadAccessTokens,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(PrincipalsRepository) private readonly principals: PrincipalsRepository,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -54,21 +72,44 @@ export class SigV4Guard implements CanActivate {
       headers: request.headers,
       body: request.rawBody,
     });
+    // Known from here on, so a refused call is recorded under the principal that made it.
+    request.principal = principal;
+    this.principals.noteUse(principal.accessKeyId);
     const parts = { body: request.body, params: request.params as Record<string, string | undefined> };
+    const refs = operation.resources?.(parts) ?? [];
     if (operation.watField) {
       const token = bodyField(operation.watField)(parts);
       if (typeof token !== 'string' || token.length === 0) {
         throw ValidationException.field(operation.watField, 'is required and must be a string');
       }
       request.wat = await this.wats.verify(token);
-      request.workloadName = request.wat.workloadName;
-      authorize(principal, operation.name, request.wat.workloadName);
-    } else {
-      const workload = operation.workload?.(parts);
-      if (typeof workload === 'string') request.workloadName = workload;
-      authorize(principal, operation.name, typeof workload === 'string' ? workload : undefined);
+      refs.unshift({ kind: 'workload', name: request.wat.workloadName });
     }
-    request.principal = principal;
+    const workload = refs.find((ref) => ref.kind === 'workload');
+    if (workload && 'name' in workload && typeof workload.name === 'string')
+      request.workloadName = workload.name;
+    const resources = refs.length > 0 ? refs.map((ref) => this.arnOf(ref)) : ['*'];
+    if (!operation.authorizedByHandler)
+      authorize(principal, operation.name, resources, operation.context?.(parts, request.wat) ?? {});
     return true;
+  }
+
+  /** A resource's ARN; a name that is not a string (the handler refuses it) gives an empty name. */
+  private arnOf(ref: ResourceRef): string {
+    const deployment = this.config.deployment;
+    const name = 'name' in ref ? (typeof ref.name === 'string' ? ref.name : '') : '';
+    switch (ref.kind) {
+      case 'workload':
+        return workloadIdentityArn(deployment, name);
+      case 'oauth2':
+      case 'apikey':
+        return credentialProviderArn(deployment, ref.kind, name);
+      case 'principal':
+        return principalArn(deployment, name);
+      case 'tokenVault':
+        return tokenVaultArn(deployment);
+      case 'arn':
+        return typeof ref.arn === 'string' ? ref.arn : '';
+    }
   }
 }

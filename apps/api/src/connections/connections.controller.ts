@@ -11,7 +11,7 @@ import { connectionLifecycleWorkflow } from '../../../../workflows/connection-li
 import { lifecycleStartOptions, revokeUpdate } from '../../../../workflows/connection-lifecycle/definitions';
 import { credentialProviderName } from '../credential-providers/credential-provider.schemas';
 import { CONFIG } from '../tokens';
-import { Operation } from '../wire/operation.decorator';
+import { named, Operation, userContext } from '../wire/operation.decorator';
 
 const revokeInput = z.object({
   workloadIdentityToken: z.string().min(1).max(131_072),
@@ -35,7 +35,11 @@ export class ConnectionsController {
 
   @Post('RevokeResourceOauth2Connection')
   @HttpCode(200)
-  @Operation('RevokeResourceOauth2Connection', { watField: 'workloadIdentityToken' })
+  @Operation('RevokeResourceOauth2Connection', {
+    watField: 'workloadIdentityToken',
+    resources: named('oauth2', 'resourceCredentialProviderName'),
+    context: (_request, wat) => userContext(wat),
+  })
   async revoke(@Body() body: unknown, @Req() request: FastifyRequest) {
     const input = parseInput(revokeInput, body);
     const wat = request.wat;

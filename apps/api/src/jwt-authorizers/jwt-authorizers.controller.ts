@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { parseInput } from '../../../../libs/wire/validation';
-import { bodyField, Operation } from '../wire/operation.decorator';
+import { named, Operation } from '../wire/operation.decorator';
 import { authorizerNameInput, putAuthorizerInput } from './jwt-authorizer.schemas';
 import { JwtAuthorizersService } from './jwt-authorizers.service';
 
@@ -11,7 +11,7 @@ export class JwtAuthorizersController {
 
   @Post('PutWorkloadIdentityAuthorizer')
   @HttpCode(200)
-  @Operation('PutWorkloadIdentityAuthorizer', { workload: bodyField('name') })
+  @Operation('PutWorkloadIdentityAuthorizer', { resources: named('workload', 'name') })
   put(@Body() body: unknown) {
     const input = parseInput(putAuthorizerInput, body);
     return this.service.put(input.name, input.authorizerConfiguration.customJWTAuthorizer);
@@ -19,14 +19,14 @@ export class JwtAuthorizersController {
 
   @Post('GetWorkloadIdentityAuthorizer')
   @HttpCode(200)
-  @Operation('GetWorkloadIdentityAuthorizer', { workload: bodyField('name') })
+  @Operation('GetWorkloadIdentityAuthorizer', { resources: named('workload', 'name') })
   get(@Body() body: unknown) {
     return this.service.get(parseInput(authorizerNameInput, body).name);
   }
 
   @Post('DeleteWorkloadIdentityAuthorizer')
   @HttpCode(204)
-  @Operation('DeleteWorkloadIdentityAuthorizer', { workload: bodyField('name') })
+  @Operation('DeleteWorkloadIdentityAuthorizer', { resources: named('workload', 'name') })
   async delete(@Body() body: unknown): Promise<void> {
     await this.service.delete(parseInput(authorizerNameInput, body).name);
   }

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { parseInput } from '../../../../libs/wire/validation';
 import { listInput, providerNameInput } from '../credential-providers/credential-provider.schemas';
-import { Operation } from '../wire/operation.decorator';
+import { named, Operation } from '../wire/operation.decorator';
 import { createOauth2ProviderInput, updateOauth2ProviderInput } from './oauth2-provider.schemas';
 import { Oauth2ProvidersService } from './oauth2-providers.service';
 
@@ -12,14 +12,14 @@ export class Oauth2ProvidersController {
 
   @Post('CreateOauth2CredentialProvider')
   @HttpCode(201)
-  @Operation('CreateOauth2CredentialProvider')
+  @Operation('CreateOauth2CredentialProvider', { resources: named('oauth2', 'name') })
   create(@Body() body: unknown) {
     return this.service.create(parseInput(createOauth2ProviderInput, body));
   }
 
   @Post('GetOauth2CredentialProvider')
   @HttpCode(200)
-  @Operation('GetOauth2CredentialProvider')
+  @Operation('GetOauth2CredentialProvider', { resources: named('oauth2', 'name') })
   get(@Body() body: unknown) {
     return this.service.get(parseInput(providerNameInput, body).name);
   }
@@ -33,14 +33,14 @@ export class Oauth2ProvidersController {
 
   @Post('UpdateOauth2CredentialProvider')
   @HttpCode(200)
-  @Operation('UpdateOauth2CredentialProvider')
+  @Operation('UpdateOauth2CredentialProvider', { resources: named('oauth2', 'name') })
   update(@Body() body: unknown) {
     return this.service.update(parseInput(updateOauth2ProviderInput, body));
   }
 
   @Post('DeleteOauth2CredentialProvider')
   @HttpCode(204)
-  @Operation('DeleteOauth2CredentialProvider')
+  @Operation('DeleteOauth2CredentialProvider', { resources: named('oauth2', 'name') })
   async delete(@Body() body: unknown): Promise<void> {
     await this.service.delete(parseInput(providerNameInput, body).name);
   }

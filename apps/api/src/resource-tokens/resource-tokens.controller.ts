@@ -2,7 +2,14 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InternalServerException } from '../../../../libs/wire/errors';
 import { parseInput } from '../../../../libs/wire/validation';
-import { Operation, Public } from '../wire/operation.decorator';
+import {
+  named,
+  Operation,
+  Public,
+  stringField,
+  stringsField,
+  userContext,
+} from '../wire/operation.decorator';
 import { completeResourceTokenAuthInput, getResourceOauth2TokenInput } from './resource-tokens.schemas';
 import { ResourceTokensService } from './resource-tokens.service';
 import { UserConsent } from './user-consent';
@@ -19,7 +26,15 @@ export class ResourceTokensController {
 
   @Post('oauth2/token')
   @HttpCode(200)
-  @Operation('GetResourceOauth2Token', { watField: 'workloadIdentityToken' })
+  @Operation('GetResourceOauth2Token', {
+    watField: 'workloadIdentityToken',
+    resources: named('oauth2', 'resourceCredentialProviderName'),
+    context: (request, wat) => ({
+      ...userContext(wat),
+      'bedrock-agentcore:OAuth2Flow': stringField(request, 'oauth2Flow'),
+      'bedrock-agentcore:Scopes': stringsField(request, 'scopes'),
+    }),
+  })
   token(@Body() body: unknown, @Req() request: FastifyRequest) {
     if (!request.wat) throw new InternalServerException('The workload access token was not verified');
     return this.service.token(request.wat, parseInput(getResourceOauth2TokenInput, body));
@@ -50,7 +65,7 @@ export class ResourceTokensController {
 
   @Post('CompleteResourceTokenAuth')
   @HttpCode(200)
-  @Operation('CompleteResourceTokenAuth')
+  @Operation('CompleteResourceTokenAuth', { authorizedByHandler: true })
   complete(@Body() body: unknown, @Req() request: FastifyRequest) {
     const input = parseInput(completeResourceTokenAuthInput, body);
     if (!request.principal) throw new InternalServerException('The caller was not authenticated');

@@ -94,6 +94,7 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
             sessionTtlMs: config.consent.sessionTtlMs,
             taskQueue: config.temporal.taskQueue,
             maxMarginMs: maxMarginMs(config),
+            deployment: config.deployment,
           },
         }),
     },

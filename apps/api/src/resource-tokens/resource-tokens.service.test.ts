@@ -207,6 +207,7 @@ function world(options: WorldOptions = {}) {
       sessionTtlMs: 600_000,
       taskQueue: 'mandate',
       maxMarginMs: MAX_MARGIN_MS,
+      deployment: { partition: 'aws', region: 'us-east-1', accountId: '000000000000' },
     },
   });
   const providers: Pick<Oauth2ProvidersRepository, 'find'> = {

@@ -34,6 +34,7 @@ import {
   authorizationSessionWorkflowId,
 } from '../../../../workflows/authorization-session/definitions';
 import { FLOW, PROVIDER_NAME, STATE, WORKLOAD_NAME } from '../../../../workflows/search-attributes';
+import { credentialProviderArn, workloadIdentityArn, type Deployment } from '../../../../libs/wire/arn';
 import { providerFailure, type Renewals } from './renewals';
 import { SESSION_URI_PREFIX, type GetResourceOauth2TokenInput } from './resource-tokens.schemas';
 
@@ -55,6 +56,8 @@ export interface UserConsentDeps {
     taskQueue: string;
     /** The most a stored token keeps back before the lifecycle is asked to refresh (see `servable`). */
     maxMarginMs: number;
+    /** For the ARNs CompleteResourceTokenAuth is authorized on. */
+    deployment: Deployment;
   };
 }
 
@@ -292,7 +295,11 @@ export class UserConsent {
   ): Promise<Record<string, never>> {
     const session = await this.deps.sessions.find(sessionUri.slice(SESSION_URI_PREFIX.length));
     if (!session) throw new AccessDeniedException('The session is unknown, expired or already completed');
-    authorize(principal, 'CompleteResourceTokenAuth', session.workloadName);
+    const { deployment } = this.deps.settings;
+    authorize(principal, 'CompleteResourceTokenAuth', [
+      workloadIdentityArn(deployment, session.workloadName),
+      credentialProviderArn(deployment, 'oauth2', session.providerName),
+    ]);
     const user = await this.userOf(session.workloadName, identifier);
     try {
       await this.deps.temporal.workflow

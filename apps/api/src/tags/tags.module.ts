@@ -2,7 +2,12 @@ import { Module } from '@nestjs/common';
 import type { Config } from '../../../../libs/config/config';
 import { ApiKeyProvidersRepository } from '../../../../libs/providers/api-key-providers.repository';
 import { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
-import { parseCredentialProviderArn, parseWorkloadIdentityArn } from '../../../../libs/wire/arn';
+import { PrincipalsRepository } from '../../../../libs/auth/principals.repository';
+import {
+  parseCredentialProviderArn,
+  parsePrincipalArn,
+  parseWorkloadIdentityArn,
+} from '../../../../libs/wire/arn';
 import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 import { CONFIG } from '../tokens';
 import { TagsController } from './tags.controller';
@@ -13,11 +18,18 @@ import { TagsService } from './tags.service';
   providers: [
     {
       provide: TagsService,
-      inject: [WorkloadIdentitiesRepository, ApiKeyProvidersRepository, Oauth2ProvidersRepository, CONFIG],
+      inject: [
+        WorkloadIdentitiesRepository,
+        ApiKeyProvidersRepository,
+        Oauth2ProvidersRepository,
+        PrincipalsRepository,
+        CONFIG,
+      ],
       useFactory: (
         workloads: WorkloadIdentitiesRepository,
         apiKeyProviders: ApiKeyProvidersRepository,
         oauth2Providers: Oauth2ProvidersRepository,
+        principals: PrincipalsRepository,
         config: Config,
       ) => {
         const { deployment } = config;
@@ -32,6 +44,7 @@ import { TagsService } from './tags.service';
             parse: (arn) => parseCredentialProviderArn(deployment, 'oauth2', arn),
             repository: oauth2Providers,
           },
+          { parse: (arn) => parsePrincipalArn(deployment, arn), repository: principals },
         ]);
       },
     },

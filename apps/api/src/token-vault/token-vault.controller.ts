@@ -30,7 +30,7 @@ export class TokenVaultController {
 
   @Post('get-token-vault')
   @HttpCode(200)
-  @Operation('GetTokenVault')
+  @Operation('GetTokenVault', { resources: () => [{ kind: 'tokenVault' }] })
   get(@Body() body: unknown) {
     return this.service.get(
       parseInput(z.object({ tokenVaultId: tokenVaultId.optional() }), body).tokenVaultId,
@@ -39,7 +39,7 @@ export class TokenVaultController {
 
   @Post('set-token-vault-cmk')
   @HttpCode(200)
-  @Operation('SetTokenVaultCMK')
+  @Operation('SetTokenVaultCMK', { resources: () => [{ kind: 'tokenVault' }] })
   set(@Body() body: unknown) {
     const input = parseInput(z.object({ tokenVaultId: tokenVaultId.optional(), kmsConfiguration }), body);
     return this.service.set(input.tokenVaultId, input.kmsConfiguration);

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { parseInput } from '../../../../libs/wire/validation';
-import { bodyField, Operation } from '../wire/operation.decorator';
+import { named, Operation, stringField } from '../wire/operation.decorator';
 import { forJwtInput, forUserIdInput, workloadNameInput } from './workload-access-token.schemas';
 import { WorkloadAccessTokensService } from './workload-access-tokens.service';
 
@@ -11,14 +11,14 @@ export class WorkloadAccessTokensController {
 
   @Post('GetWorkloadAccessToken')
   @HttpCode(200)
-  @Operation('GetWorkloadAccessToken', { workload: bodyField('workloadName') })
+  @Operation('GetWorkloadAccessToken', { resources: named('workload', 'workloadName') })
   forWorkload(@Body() body: unknown) {
     return this.service.forWorkload(parseInput(workloadNameInput, body).workloadName);
   }
 
   @Post('GetWorkloadAccessTokenForJWT')
   @HttpCode(200)
-  @Operation('GetWorkloadAccessTokenForJWT', { workload: bodyField('workloadName') })
+  @Operation('GetWorkloadAccessTokenForJWT', { resources: named('workload', 'workloadName') })
   forJwt(@Body() body: unknown) {
     const input = parseInput(forJwtInput, body);
     return this.service.forJwt(input.workloadName, input.userToken);
@@ -26,7 +26,10 @@ export class WorkloadAccessTokensController {
 
   @Post('GetWorkloadAccessTokenForUserId')
   @HttpCode(200)
-  @Operation('GetWorkloadAccessTokenForUserId', { workload: bodyField('workloadName') })
+  @Operation('GetWorkloadAccessTokenForUserId', {
+    resources: named('workload', 'workloadName'),
+    context: (request) => ({ 'bedrock-agentcore:UserId': stringField(request, 'userId') }),
+  })
   forUserId(@Body() body: unknown) {
     const input = parseInput(forUserIdInput, body);
     return this.service.forUserId(input.workloadName, input.userId);

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { parseInput } from '../../../../libs/wire/validation';
-import { bodyField, Operation } from '../wire/operation.decorator';
+import { named, Operation } from '../wire/operation.decorator';
 import { WorkloadIdentitiesService } from './workload-identities.service';
 import {
   createWorkloadIdentityInput,
@@ -16,14 +16,14 @@ export class WorkloadIdentitiesController {
 
   @Post('CreateWorkloadIdentity')
   @HttpCode(201)
-  @Operation('CreateWorkloadIdentity', { workload: bodyField('name') })
+  @Operation('CreateWorkloadIdentity', { resources: named('workload', 'name') })
   create(@Body() body: unknown) {
     return this.service.create(parseInput(createWorkloadIdentityInput, body));
   }
 
   @Post('GetWorkloadIdentity')
   @HttpCode(200)
-  @Operation('GetWorkloadIdentity', { workload: bodyField('name') })
+  @Operation('GetWorkloadIdentity', { resources: named('workload', 'name') })
   get(@Body() body: unknown) {
     return this.service.get(parseInput(workloadIdentityNameInput, body).name);
   }
@@ -37,14 +37,14 @@ export class WorkloadIdentitiesController {
 
   @Post('UpdateWorkloadIdentity')
   @HttpCode(200)
-  @Operation('UpdateWorkloadIdentity', { workload: bodyField('name') })
+  @Operation('UpdateWorkloadIdentity', { resources: named('workload', 'name') })
   update(@Body() body: unknown) {
     return this.service.update(parseInput(updateWorkloadIdentityInput, body));
   }
 
   @Post('DeleteWorkloadIdentity')
   @HttpCode(204)
-  @Operation('DeleteWorkloadIdentity', { workload: bodyField('name') })
+  @Operation('DeleteWorkloadIdentity', { resources: named('workload', 'name') })
   async delete(@Body() body: unknown): Promise<void> {
     await this.service.delete(parseInput(workloadIdentityNameInput, body).name);
   }
