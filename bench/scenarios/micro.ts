@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { compilePolicy, evaluate } from '../../libs/auth/iam-policy';
 import { JwtVerifier } from '../../libs/auth/jwt.verifier';
+import { KNOWN_OPERATIONS } from '../../libs/auth/operations';
 import { WatKeyRing } from '../../libs/auth/wat-keys';
 import { WorkloadAccessTokens } from '../../libs/auth/workload-access-token';
 import { Envelope, fixedKeys } from '../../libs/vault/envelope';
@@ -75,7 +77,43 @@ export async function microBenchmarks() {
   const sealed = await vault.envelope.seal('x'.repeat(1200), 'bench:record');
   const coldKeys = fixedKeys(LocalKeyEncryptionKey.fromFile(vault.keyFile));
   const token = await wats.mint({ workloadName: 'bench-agent', user, userToken });
+
+  // A least-privilege agent's policy as the hot path evaluates it: two resources, a condition, a deny.
+  const arn =
+    'arn:aws:bedrock-agentcore:us-east-1:000000000000:workload-identity-directory/default/workload-identity';
+  const providers = 'arn:aws:acps:us-east-1:000000000000:token-vault/default/oauth2credentialprovider';
+  const policy = compilePolicy(
+    {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: [
+            'bedrock-agentcore:GetResourceOauth2Token',
+            'bedrock-agentcore:GetWorkloadAccessTokenFor*',
+          ],
+          Resource: [`${arn}/crm-*`, `${providers}/salesforce`],
+          Condition: { StringLike: { 'bedrock-agentcore:UserId': '*@example.com' } },
+        },
+        { Effect: 'Deny', Action: '*', Resource: `${providers}/admin-*` },
+      ],
+    },
+    KNOWN_OPERATIONS,
+  );
+  const decision = {
+    action: 'bedrock-agentcore:GetResourceOauth2Token',
+    resources: [`${arn}/crm-agent`, `${providers}/salesforce`],
+    context: {
+      'bedrock-agentcore:UserId': 'alice@example.com',
+      'bedrock-agentcore:OAuth2Flow': 'USER_FEDERATION',
+    },
+  };
+  if (evaluate([policy], decision).decision !== 'Allow')
+    throw new Error('the bench policy must allow its request');
   const results = [
+    await measure('policy decision (2 statements, 2 resources, 1 condition)', 20_000, () =>
+      Promise.resolve(evaluate([policy], decision)),
+    ),
     await measure('WAT mint (workload + JWT user)', 2000, () =>
       wats.mint({ workloadName: 'bench-agent', user, userToken }),
     ),
