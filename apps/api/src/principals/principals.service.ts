@@ -69,10 +69,8 @@ export class PrincipalsService {
   }
 
   async get(name: string) {
-    return {
-      ...this.describe(await this.require(name)),
-      policyDocument: (await this.require(name)).policyDocument,
-    };
+    const record = await this.require(name);
+    return { ...this.describe(record), policyDocument: record.policyDocument };
   }
 
   async list(input: { maxResults?: number; nextToken?: string }) {
