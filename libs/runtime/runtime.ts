@@ -145,13 +145,6 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const secretsManager = createSecretsManagerClient(config.aws);
   const payloadCodec = await loadPayloadCodec(db, envelope);
   const userKeys = await UserKeys.load(db, envelope);
-  const rekeyed = await rekeyLegacyConnections({
-    db,
-    keys: userKeys,
-    connections: repositories.connections,
-    subjects: repositories.exchangeSubjects,
-  });
-  if (rekeyed > 0) log.info({ count: rekeyed }, 'connections moved to keyed user hashes');
   const temporal = createTemporalClient(config.temporal, temporalAddress(config), payloadCodec);
   const audit = new AuditLog(db, log.child({ component: 'audit' }));
   const secrets = new SecretStore(secretsManager, {
@@ -206,6 +199,22 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       await db.destroy();
     },
   };
+}
+
+/**
+ * Moves connections stored under the unkeyed user hashes of earlier versions to the keyed ones (the
+ * API's job at start, like the admin bootstrap; a worker has no use for it). Cheap when there is
+ * nothing left to move.
+ */
+export async function moveLegacyConnections(runtime: Runtime): Promise<void> {
+  const { db, userKeys, repositories, log } = runtime;
+  const moved = await rekeyLegacyConnections({
+    db,
+    keys: userKeys,
+    connections: repositories.connections,
+    subjects: repositories.exchangeSubjects,
+  });
+  if (moved > 0) log.info({ count: moved }, 'connections moved to keyed user hashes');
 }
 
 /**

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../../../libs/config/config';
 import { createLogger } from '../../../libs/logging/logger';
-import { ensureAdmin, openRuntime } from '../../../libs/runtime/runtime';
+import { ensureAdmin, moveLegacyConnections, openRuntime } from '../../../libs/runtime/runtime';
 import { createApi } from './create-api';
 
 /** The API alone, for deployments that run the worker in its own process (`npm run start:api`). */
@@ -10,6 +10,7 @@ async function main() {
   const log = createLogger(config.logLevel);
   const runtime = await openRuntime(config, log);
   await ensureAdmin(runtime);
+  await moveLegacyConnections(runtime);
   const app = await createApi(runtime);
   await app.listen({ host: config.http.host, port: config.http.port });
   log.info({ url: config.http.publicUrl }, 'Mandate API listening');

@@ -10,7 +10,13 @@ import {
 } from '../../../libs/local-stack/temporal-dev-server';
 import { startTemporalUiServer, type TemporalUiServer } from '../../../libs/local-stack/temporal-ui-server';
 import type { Logger } from '../../../libs/logging/logger';
-import { ensureAdmin, openRuntime, temporalAddress, type Runtime } from '../../../libs/runtime/runtime';
+import {
+  ensureAdmin,
+  moveLegacyConnections,
+  openRuntime,
+  temporalAddress,
+  type Runtime,
+} from '../../../libs/runtime/runtime';
 import { connectWorker } from '../../../libs/temporal/connection';
 import { startLocalAws, type LocalAws } from '../../aws-local/src/server';
 import { createApi } from '../../api/src/create-api';
@@ -98,6 +104,7 @@ export async function startLocalStack(
 
     runtime = await openRuntime(effective, log);
     await ensureAdmin(runtime);
+    await moveLegacyConnections(runtime);
     if (options.worker !== false) {
       connection = await connectWorker(effective.temporal, temporalAddress(effective), log);
       worker = await createWorker(runtime, connection);

@@ -112,7 +112,7 @@ export class UserConsent {
     if (input.resourceOauth2ReturnUrl) assertReturnUrl(workload, input.resourceOauth2ReturnUrl);
 
     if (!input.forceAuthentication) {
-      const stored = await this.readConnection(wat.workloadName, wat.user, provider.name);
+      const stored = await this.readConnection(connection, wat.workloadName, wat.user, provider.name);
       if (stored && covers(stored.connection.scopes, input.scopes)) {
         if (servable(stored.connection, this.deps.settings.maxMarginMs))
           return { accessToken: stored.tokens.accessToken };
@@ -130,12 +130,12 @@ export class UserConsent {
   }
 
   /**
-   * The user's connection; a consent started before the upgrade to keyed user hashes stores it under
-   * its old id, which is moved to the new one on first read.
+   * The user's connection (`id`, under the keyed hash); a consent started before the upgrade to keyed
+   * user hashes stores it under its old id, which is moved to the new one on first read.
    */
-  private async readConnection(workloadName: string, user: WatUser, providerName: string) {
+  private async readConnection(id: string, workloadName: string, user: WatUser, providerName: string) {
     const { userKeys: keys, connections, subjects } = this.deps;
-    const stored = await connections.read(connectionId(workloadName, keys.hash(user), providerName));
+    const stored = await connections.read(id);
     if (stored) return stored;
     const legacy = connectionId(workloadName, keys.legacy(user), providerName);
     const moved = await rekeyConnection({ keys, connections, subjects }, legacy);
