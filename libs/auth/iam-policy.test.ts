@@ -744,3 +744,89 @@ describe('ALLOW_ALL', () => {
     assert.deepEqual(decide(compiled, GET_KEY, ['*'], { [`aws:TagKeys`]: ['a'], team: 'x' }), ALLOW);
   });
 });
+
+describe('resource policies', () => {
+  const ACCOUNT = '000000000000';
+  const ME = `arn:aws:iam::${ACCOUNT}:role/agent`;
+  const OTHER = `arn:aws:iam::${ACCOUNT}:role/other`;
+  const resource = (statement: Record<string, unknown>) =>
+    compilePolicy({ Version: '2012-10-17', Statement: [statement] }, KNOWN, {
+      kind: 'resource',
+      accountId: ACCOUNT,
+    });
+  const nothing = compilePolicy(
+    { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: `${P}CreatePrincipal`, Resource: '*' }] },
+    KNOWN,
+  );
+  const on = (attached: CompiledPolicy, principal: string, resources = [KEY_A, WORKLOAD]): Decision =>
+    evaluate([nothing], { principal, action: GET_KEY, resources, context: {} }, (arn) =>
+      arn === KEY_A ? attached : undefined,
+    );
+
+  it('allows the principals it names, on its own resource only', () => {
+    const attached = resource({ Effect: 'Allow', Principal: { AWS: ME }, Action: GET_KEY, Resource: '*' });
+    assert.deepEqual(on(attached, ME, [KEY_A]), ALLOW);
+    assert.deepEqual(on(attached, OTHER, [KEY_A]), { decision: 'ImplicitDeny', resource: KEY_A });
+    // The workload has no policy and the identity policy allows nothing on it.
+    assert.deepEqual(on(attached, ME), { decision: 'ImplicitDeny', resource: WORKLOAD });
+  });
+
+  it('takes *, the account id and its root ARN as every principal', () => {
+    for (const principal of ['*', { AWS: '*' }, { AWS: ACCOUNT }, { AWS: `arn:aws:iam::${ACCOUNT}:root` }]) {
+      const attached = resource({ Effect: 'Allow', Principal: principal, Action: GET_KEY, Resource: '*' });
+      assert.deepEqual(on(attached, OTHER, [KEY_A]), ALLOW, JSON.stringify(principal));
+    }
+  });
+
+  it('lets a deny in it win over the identity policy', () => {
+    const allowAll = compilePolicy(ALLOW_ALL, KNOWN);
+    const attached = resource({ Effect: 'Deny', Principal: { AWS: [ME] }, Action: '*', Resource: '*' });
+    const decision = evaluate(
+      [allowAll],
+      { principal: ME, action: GET_KEY, resources: [KEY_A], context: {} },
+      () => attached,
+    );
+    assert.equal(decision.decision, 'Deny');
+    assert.deepEqual(
+      evaluate(
+        [allowAll],
+        { principal: OTHER, action: GET_KEY, resources: [KEY_A], context: {} },
+        () => attached,
+      ),
+      ALLOW,
+    );
+  });
+
+  it('refuses statements without Principal, NotPrincipal, other principal types and malformed ARNs', () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ Effect: 'Allow', Action: '*', Resource: '*' }, /must name its Principal/],
+      [{ Effect: 'Allow', NotPrincipal: '*', Action: '*', Resource: '*' }, /NotPrincipal is not supported/],
+      [
+        { Effect: 'Allow', Principal: { Federated: 'x' }, Action: '*', Resource: '*' },
+        /Federated is not supported/,
+      ],
+      [
+        { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::0:role/a*' }, Action: '*', Resource: '*' },
+        /not a principal ARN/,
+      ],
+      [{ Effect: 'Allow', Principal: 'someone', Action: '*', Resource: '*' }, /must be "\*" or an object/],
+    ];
+    for (const [statement, message] of bad)
+      assert.throws(
+        () => resource(statement),
+        (err: unknown) => err instanceof PolicyDocumentError && message.test(err.message),
+      );
+    // And a principal's own policy still refuses Principal.
+    assert.throws(
+      () =>
+        compilePolicy(
+          {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }],
+          },
+          KNOWN,
+        ),
+      /belongs in resource policies/,
+    );
+  });
+});

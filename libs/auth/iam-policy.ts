@@ -4,7 +4,9 @@
  * each. Supported: `Version`, `Statement` (one or a list) with `Sid`, `Effect`, `Action`/`NotAction`,
  * `Resource`/`NotResource` (with `*` and `?` wildcards), and `Condition` with the string operators
  * `StringEquals`, `StringNotEquals`, `StringLike`, `StringNotLike` (optionally `ForAllValues:` or
- * `ForAnyValue:`). Anything else is refused at write time with the statement and the problem.
+ * `ForAnyValue:`). Resource policies add `Principal` (`*`, or `{ "AWS": ... }` with principal ARNs,
+ * the deployment's account id or its `:root` ARN for every principal of the deployment). Anything
+ * else is refused at write time with the statement and the problem.
  *
  * @example
  * const policy = compilePolicy({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'bedrock-agentcore:GetResourceApiKey', Resource: '*' }] });
@@ -35,6 +37,8 @@ export class PolicyDocumentError extends Error {
 export type PolicyContext = Record<string, string | readonly string[] | undefined>;
 
 export interface AuthorizationRequest {
+  /** The calling principal's ARN, which resource policies' `Principal` elements are matched against. */
+  principal?: string;
   /** `bedrock-agentcore:<Operation>` */
   action: string;
   /** Every resource the call touches; `*` for operations without resource-level permissions. */
@@ -63,6 +67,8 @@ interface CompiledStatement {
   resources: readonly RegExp[];
   notResource: boolean;
   conditions: readonly CompiledCondition[];
+  /** Resource policies only: whom the statement is about (`*`: anyone). */
+  principals?: readonly string[];
 }
 
 export interface CompiledPolicy {
@@ -155,7 +161,11 @@ function compileConditions(value: unknown, label: string): CompiledCondition[] {
  * Checks and compiles a policy document (an object, or its JSON text).
  * @throws PolicyDocumentError naming the statement and the problem
  */
-export function compilePolicy(document: unknown, knownActions: ReadonlySet<string>): CompiledPolicy {
+export function compilePolicy(
+  document: unknown,
+  knownActions: ReadonlySet<string>,
+  kind: PolicyKind = { kind: 'identity' },
+): CompiledPolicy {
   const text = typeof document === 'string' ? document : JSON.stringify(document ?? null);
   if (text.replace(/\s/g, '').length > MAX_POLICY_CHARACTERS)
     throw new PolicyDocumentError(
@@ -194,16 +204,22 @@ export function compilePolicy(document: unknown, knownActions: ReadonlySet<strin
           throw new PolicyDocumentError(label, `Sid ${s.Sid} appears in more than one statement`);
         sids.add(s.Sid);
       }
-      const unknown = Object.keys(s).find(
-        (key) =>
-          !['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'].includes(key),
-      );
-      if (unknown === 'Principal' || unknown === 'NotPrincipal')
+      const elements = ['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'];
+      if (kind.kind === 'resource') elements.push('Principal');
+      const unknown = Object.keys(s).find((key) => !elements.includes(key));
+      if ((unknown === 'Principal' || unknown === 'NotPrincipal') && kind.kind === 'identity')
         throw new PolicyDocumentError(
           label,
           `${unknown} belongs in resource policies, not in a principal's policy`,
         );
+      if (unknown === 'NotPrincipal')
+        throw new PolicyDocumentError(
+          label,
+          'NotPrincipal is not supported: name the principals in Principal',
+        );
       if (unknown) throw new PolicyDocumentError(label, `unknown element ${unknown}`);
+      if (kind.kind === 'resource' && s.Principal === undefined)
+        throw new PolicyDocumentError(label, 'a resource policy statement must name its Principal');
       if (s.Effect !== 'Allow' && s.Effect !== 'Deny')
         throw new PolicyDocumentError(label, 'Effect must be Allow or Deny');
       if ((s.Action === undefined) === (s.NotAction === undefined))
@@ -226,9 +242,47 @@ export function compilePolicy(document: unknown, knownActions: ReadonlySet<strin
           label,
         ).map((r) => compileResource(r, label)),
         conditions: compileConditions(s.Condition, label),
+        ...(kind.kind === 'resource'
+          ? { principals: compilePrincipal(s.Principal, label, kind.accountId) }
+          : {}),
       };
     }),
   };
+}
+
+/** Which policy a document is: a principal's own, or one attached to a resource of an account. */
+export type PolicyKind = { kind: 'identity' } | { kind: 'resource'; accountId: string };
+
+/**
+ * The principal ARNs a resource policy statement names; `*` for anyone. The account (its id or its
+ * `:root` ARN) stands for every principal of the deployment, as in IAM. Principal ARNs are exact:
+ * IAM allows no wildcards there.
+ */
+function compilePrincipal(value: unknown, label: string, accountId: string): string[] {
+  if (value === '*') return ['*'];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new PolicyDocumentError(
+      label,
+      'Principal must be "*" or an object such as { "AWS": "<principal ARN>" }',
+    );
+  const { AWS, ...rest } = value as Record<string, unknown>;
+  const other = Object.keys(rest)[0];
+  if (other !== undefined)
+    throw new PolicyDocumentError(label, `Principal type ${other} is not supported (use AWS)`);
+  return strings(AWS, 'Principal AWS', label).map((entry) => {
+    if (
+      entry === '*' ||
+      entry === accountId ||
+      new RegExp(`^arn:[a-z-]+:iam::${accountId}:root$`).test(entry)
+    )
+      return '*';
+    if (!/^arn:[a-z-]+:iam::\d{12}:role\/[A-Za-z0-9_+=,.@-]+$/.test(entry))
+      throw new PolicyDocumentError(
+        label,
+        `Principal ${entry} is not a principal ARN (arn:aws:iam::<account>:role/<name>), the account id or *`,
+      );
+    return entry;
+  });
 }
 
 function valueMatches(condition: CompiledCondition, value: string): boolean {
@@ -272,23 +326,42 @@ function applies(
   return statement.conditions.every((condition) => conditionHolds(condition, context));
 }
 
-/** Evaluates a request against a set of policies (a principal's, and later resource policies). */
-export function evaluate(policies: readonly CompiledPolicy[], request: AuthorizationRequest): Decision {
-  const statements = policies.flatMap((policy) => policy.statements);
+const namesPrincipal = (statement: CompiledStatement, principal: string | undefined) =>
+  statement.principals === undefined ||
+  statement.principals.some((entry) => entry === '*' || entry === principal);
+
+/**
+ * Evaluates a request against a principal's policies and the resource policies of the resources it
+ * touches, as IAM does within one account: an explicit deny in any of them decides; otherwise every
+ * resource needs an allow, from the principal's policies or from its own resource policy.
+ */
+export function evaluate(
+  policies: readonly CompiledPolicy[],
+  request: AuthorizationRequest,
+  resourcePolicy: (resource: string) => CompiledPolicy | undefined = () => undefined,
+): Decision {
+  const identity = policies.flatMap((policy) => policy.statements);
+  const statementsFor = (resource: string): readonly CompiledStatement[] => {
+    const attached = resourcePolicy(resource)?.statements.filter((s) => namesPrincipal(s, request.principal));
+    return attached && attached.length > 0 ? [...identity, ...attached] : identity;
+  };
   // Keyed by lower case (IAM's key names are case-insensitive), own entries only.
   const context: RequestContext = new Map();
   for (const [key, value] of Object.entries(request.context))
     if (value !== undefined) context.set(key.toLowerCase(), value);
   const resources = request.resources.length > 0 ? request.resources : ['*'];
   // An explicit deny on any resource decides, whatever the others.
-  for (const resource of resources) {
-    const denied = statements.find(
+  const statements = resources.map(statementsFor);
+  for (const [index, resource] of resources.entries()) {
+    const denied = statements[index]!.find(
       (s) => s.effect === 'Deny' && applies(s, request.action, resource, context),
     );
     if (denied) return { decision: 'Deny', statement: denied.label, resource };
   }
-  for (const resource of resources) {
-    if (!statements.some((s) => s.effect === 'Allow' && applies(s, request.action, resource, context)))
+  for (const [index, resource] of resources.entries()) {
+    if (
+      !statements[index]!.some((s) => s.effect === 'Allow' && applies(s, request.action, resource, context))
+    )
       return { decision: 'ImplicitDeny', resource };
   }
   return { decision: 'Allow' };

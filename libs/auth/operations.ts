@@ -39,6 +39,10 @@ export const OPERATIONS = [
   'TagResource',
   'UntagResource',
   'ListTagsForResource',
+  // Resource policies of workload identities and credential providers
+  'PutResourcePolicy',
+  'GetResourcePolicy',
+  'DeleteResourcePolicy',
   // Audit
   'ListAuditEvents',
   'VerifyAuditLog',

@@ -13,6 +13,7 @@ import * as auditLog from './migrations/0007-audit-log';
 import * as secretVersions from './migrations/0008-secret-versions';
 import * as connectionOwners from './migrations/0009-connection-owners';
 import * as principalPolicies from './migrations/0010-principal-policies';
+import * as resourcePolicies from './migrations/0011-resource-policies-and-trusts';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0008-secret-versions': secretVersions,
   '0009-connection-owners': connectionOwners,
   '0010-principal-policies': principalPolicies,
+  '0011-resource-policies-and-trusts': resourcePolicies,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

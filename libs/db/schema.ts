@@ -11,7 +11,17 @@ export interface PrincipalsTable {
   policy_document: Json<Record<string, unknown>>;
   description: string | null;
   tags: Json<Record<string, string>>;
+  /** Who may assume the principal with a web identity token (libs/auth/web-identity-trust). */
+  web_identity_trust: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** One per workload identity or credential provider that has one, keyed by the resource's ARN. */
+export interface ResourcePoliciesTable {
+  resource_arn: string;
+  policy_document: Json<Record<string, unknown>>;
+  created_at: Generated<Timestamp>;
   updated_at: Timestamp;
 }
 
@@ -148,6 +158,7 @@ export interface ServerSecretsTable {
 export interface Database {
   principals: PrincipalsTable;
   access_keys: AccessKeysTable;
+  resource_policies: ResourcePoliciesTable;
   workload_identities: WorkloadIdentitiesTable;
   wat_keys: WatKeysTable;
   token_vault: TokenVaultTable;

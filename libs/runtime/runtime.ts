@@ -21,6 +21,7 @@ import { OAuthClients } from '../oauth/oauth-client';
 import { compilePolicy } from '../auth/iam-policy';
 import { KNOWN_OPERATIONS } from '../auth/operations';
 import { PrincipalsRepository } from '../auth/principals.repository';
+import { ResourcePoliciesRepository } from '../auth/resource-policies.repository';
 import type { Config } from '../config/config';
 import { migrateToLatest, openDatabase, type VaultDb } from '../db/database';
 import type { Logger } from '../logging/logger';
@@ -69,6 +70,7 @@ export interface Runtime {
 
 export interface Repositories {
   principals: PrincipalsRepository;
+  resourcePolicies: ResourcePoliciesRepository;
   workloadIdentities: WorkloadIdentitiesRepository;
   oauth2Providers: Oauth2ProvidersRepository;
   apiKeyProviders: ApiKeyProvidersRepository;
@@ -88,6 +90,10 @@ export function temporalAddress(config: Config): string {
  */
 /** Stored policies were checked when written: compiling one again cannot fail on its grammar. */
 const compileStoredPolicy = (document: unknown) => compilePolicy(document, KNOWN_OPERATIONS);
+
+/** Resource policies of this deployment: its account stands for all its principals. */
+export const resourcePolicyKind = (config: Config) =>
+  ({ kind: 'resource', accountId: config.deployment.accountId }) as const;
 
 export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
   // The data folder holds the vault key and the admin credentials: owner only.
@@ -128,6 +134,11 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const cached = <V>() => new TtlCache<string, V | undefined>(cacheOptions);
   const repositories: Repositories = {
     principals: new PrincipalsRepository(db, envelope, compileStoredPolicy, cached()),
+    resourcePolicies: new ResourcePoliciesRepository(
+      db,
+      (document) => compilePolicy(document, KNOWN_OPERATIONS, resourcePolicyKind(config)),
+      cached(),
+    ),
     workloadIdentities: new WorkloadIdentitiesRepository(db, cached()),
     oauth2Providers: new Oauth2ProvidersRepository(db, cached()),
     apiKeyProviders: new ApiKeyProvidersRepository(db),

@@ -114,6 +114,23 @@ const FIXTURES: Record<string, (ctx: Context) => Record<string, Json>> = {
   ListTagsForResource: () => ({ resourceArn: ARN_BASE + SNAP.agent }),
   TagResource: () => ({ resourceArn: ARN_BASE + TARGET.agent, tags: { k: 'v' } }),
   UntagResource: () => ({ resourceArn: ARN_BASE + TARGET.agent, tagKeys: ['k'] }),
+  // Only for principals other than the admin, whose key signs the fuzz (no deny may lock it out).
+  PutResourcePolicy: () => ({
+    resourceArn: ARN_BASE + TARGET.agent,
+    policy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::000000000000:role/fz-someone' },
+          Action: 'bedrock-agentcore:GetWorkloadIdentity',
+          Resource: '*',
+        },
+      ],
+    }),
+  }),
+  GetResourcePolicy: () => ({ resourceArn: ARN_BASE + SNAP.agent }),
+  DeleteResourcePolicy: () => ({ resourceArn: ARN_BASE + TARGET.missing }),
   PutWorkloadIdentityAuthorizer: () => ({
     name: TARGET.agent,
     authorizerConfiguration: {

@@ -17,6 +17,7 @@ import { Oauth2ProvidersModule } from './oauth2-providers/oauth2-providers.modul
 import { TokenVaultModule } from './token-vault/token-vault.module';
 import { JwtAuthorizersModule } from './jwt-authorizers/jwt-authorizers.module';
 import { TagsModule } from './tags/tags.module';
+import { ResourcePoliciesModule } from './resource-policies/resource-policies.module';
 import { WorkloadAccessTokensModule } from './workload-access-tokens/workload-access-tokens.module';
 import { CompositionModule } from './composition.module';
 import { CONFIG, LOGGER } from './tokens';
@@ -33,6 +34,7 @@ export class ApiModule {
         CompositionModule.register(runtime),
         WorkloadIdentitiesModule,
         TagsModule,
+        ResourcePoliciesModule,
         JwtAuthorizersModule,
         WorkloadAccessTokensModule,
         ApiKeyProvidersModule,

@@ -3,7 +3,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client } from '@temporalio/client';
 import { AuditLog } from '../../../libs/audit/audit-log';
 import { JwtVerifier } from '../../../libs/auth/jwt.verifier';
+import { AccessPolicy } from '../../../libs/auth/policy';
 import { PrincipalsRepository } from '../../../libs/auth/principals.repository';
+import { ResourcePoliciesRepository } from '../../../libs/auth/resource-policies.repository';
 import { WorkloadAccessTokens } from '../../../libs/auth/workload-access-token';
 import { ConnectionsRepository } from '../../../libs/vault/connections.repository';
 import { ExchangeSubjectsRepository } from '../../../libs/vault/exchange-subjects.repository';
@@ -47,6 +49,11 @@ export class CompositionModule {
       { provide: AuditLog, useValue: runtime.audit },
       { provide: UserKeys, useValue: runtime.userKeys },
       { provide: PrincipalsRepository, useValue: repositories.principals },
+      { provide: ResourcePoliciesRepository, useValue: repositories.resourcePolicies },
+      {
+        provide: AccessPolicy,
+        useValue: new AccessPolicy(runtime.config.deployment, repositories.resourcePolicies),
+      },
       { provide: WorkloadIdentitiesRepository, useValue: repositories.workloadIdentities },
       { provide: Oauth2ProvidersRepository, useValue: repositories.oauth2Providers },
       { provide: ApiKeyProvidersRepository, useValue: repositories.apiKeyProviders },

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ResourcePoliciesRepository } from '../../../../libs/auth/resource-policies.repository';
 import type { Config } from '../../../../libs/config/config';
 import { ApiKeyProvidersRepository } from '../../../../libs/providers/api-key-providers.repository';
 import { ProviderSecrets } from '../credential-providers/provider-secrets';
@@ -13,9 +14,13 @@ import { ApiKeyProvidersService } from './api-key-providers.service';
   providers: [
     {
       provide: ApiKeyProvidersService,
-      inject: [ApiKeyProvidersRepository, ProviderSecrets, CONFIG],
-      useFactory: (repository: ApiKeyProvidersRepository, secrets: ProviderSecrets, config: Config) =>
-        new ApiKeyProvidersService(repository, secrets, config.deployment),
+      inject: [ApiKeyProvidersRepository, ProviderSecrets, CONFIG, ResourcePoliciesRepository],
+      useFactory: (
+        repository: ApiKeyProvidersRepository,
+        secrets: ProviderSecrets,
+        config: Config,
+        resourcePolicies: ResourcePoliciesRepository,
+      ) => new ApiKeyProvidersService(repository, secrets, config.deployment, resourcePolicies),
     },
   ],
 })

@@ -1,3 +1,4 @@
+import type { ResourcePoliciesRepository } from '../../../../libs/auth/resource-policies.repository';
 import type { z } from 'zod';
 import { credentialProviderArn, type Deployment } from '../../../../libs/wire/arn';
 import {
@@ -25,6 +26,8 @@ export class ApiKeyProvidersService {
     private readonly repository: ApiKeyProvidersRepository,
     private readonly secrets: ProviderSecrets,
     private readonly deployment: Deployment,
+    /** A deleted provider's resource policy goes with it: a new one of the same name starts without. */
+    private readonly resourcePolicies: Pick<ResourcePoliciesRepository, 'delete'>,
   ) {}
 
   async create(input: z.output<typeof createApiKeyProviderInput>) {
@@ -89,6 +92,7 @@ export class ApiKeyProvidersService {
   async delete(name: string): Promise<void> {
     const deleted = await this.repository.delete(name);
     if (!deleted) throw notFound(name);
+    await this.resourcePolicies.delete(credentialProviderArn(this.deployment, 'apikey', name));
     await this.secrets.release(deleted.secret);
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { authorize } from '../../../../libs/auth/policy';
+import { AccessPolicy } from '../../../../libs/auth/policy';
 import { PrincipalsRepository } from '../../../../libs/auth/principals.repository';
 import type { Principal, SigV4Verifier } from '../../../../libs/auth/sigv4.verifier';
 import { WorkloadAccessTokens, type WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
@@ -50,6 +50,7 @@ export class SigV4Guard implements CanActivate {
     @Inject(WorkloadAccessTokens) private readonly wats: WorkloadAccessTokens,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(PrincipalsRepository) private readonly principals: PrincipalsRepository,
+    @Inject(AccessPolicy) private readonly access: AccessPolicy,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -90,7 +91,12 @@ export class SigV4Guard implements CanActivate {
       request.workloadName = workload.name;
     const resources = refs.length > 0 ? refs.map((ref) => this.arnOf(ref)) : ['*'];
     if (!operation.authorizedByHandler)
-      authorize(principal, operation.name, resources, operation.context?.(parts, request.wat) ?? {});
+      await this.access.authorize(
+        principal,
+        operation.name,
+        resources,
+        operation.context?.(parts, request.wat) ?? {},
+      );
     return true;
   }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ResourcePoliciesRepository } from '../../../../libs/auth/resource-policies.repository';
 import type { Config } from '../../../../libs/config/config';
 import { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
 import { ProviderSecrets } from '../credential-providers/provider-secrets';
@@ -13,9 +14,14 @@ import { Oauth2ProvidersService } from './oauth2-providers.service';
   providers: [
     {
       provide: Oauth2ProvidersService,
-      inject: [Oauth2ProvidersRepository, ProviderSecrets, CONFIG],
-      useFactory: (repository: Oauth2ProvidersRepository, secrets: ProviderSecrets, config: Config) =>
-        new Oauth2ProvidersService(repository, secrets, config.deployment, {
+      inject: [Oauth2ProvidersRepository, ProviderSecrets, CONFIG, ResourcePoliciesRepository],
+      useFactory: (
+        repository: Oauth2ProvidersRepository,
+        secrets: ProviderSecrets,
+        config: Config,
+        resourcePolicies: ResourcePoliciesRepository,
+      ) =>
+        new Oauth2ProvidersService(repository, secrets, config.deployment, resourcePolicies, {
           publicUrl: config.http.publicUrl,
           outbound: config.outbound,
         }),

@@ -1,3 +1,4 @@
+import type { ResourcePoliciesRepository } from '../../../../libs/auth/resource-policies.repository';
 import { callbackUrl } from '../../../../libs/providers/callback-url';
 import { randomUUID } from 'node:crypto';
 import type { OutboundPolicy } from '../../../../libs/net/outbound-fetch';
@@ -24,6 +25,8 @@ export class Oauth2ProvidersService {
     private readonly repository: Oauth2ProvidersRepository,
     private readonly secrets: ProviderSecrets,
     private readonly deployment: Deployment,
+    /** A deleted provider's resource policy goes with it: a new one of the same name starts without. */
+    private readonly resourcePolicies: Pick<ResourcePoliciesRepository, 'delete'>,
     private readonly options: {
       publicUrl: string;
       outbound: OutboundPolicy;
@@ -104,6 +107,7 @@ export class Oauth2ProvidersService {
   async delete(name: string): Promise<void> {
     const deleted = await this.repository.delete(name);
     if (!deleted) throw notFound(name);
+    await this.resourcePolicies.delete(credentialProviderArn(this.deployment, 'oauth2', name));
     await this.secrets.release(deleted.secret);
   }
 

@@ -3,7 +3,6 @@ import {
   ACTION_PREFIX,
   compilePolicy,
   evaluate,
-  PolicyDocumentError,
   type CompiledPolicy,
 } from '../../../../libs/auth/iam-policy';
 import { KNOWN_OPERATIONS } from '../../../../libs/auth/operations';
@@ -13,12 +12,9 @@ import {
   type PrincipalsRepository,
 } from '../../../../libs/auth/principals.repository';
 import { principalArn, type Deployment } from '../../../../libs/wire/arn';
-import {
-  ConflictException,
-  ResourceNotFoundException,
-  ValidationException,
-} from '../../../../libs/wire/errors';
+import { ConflictException, ResourceNotFoundException } from '../../../../libs/wire/errors';
 import { paginate } from '../../../../libs/wire/pagination';
+import { checkedPolicy } from '../../../../libs/auth/checked-policy';
 import type { CreatePrincipalInput, UpdatePrincipalInput } from './principal.schemas';
 
 const DEFAULT_PAGE_SIZE = 10;
@@ -26,19 +22,6 @@ const notFound = (name: string) => new ResourceNotFoundException(`Principal ${na
 
 /** What must stay possible for someone, so that no change locks every operator out. */
 const MANAGING = ['UpdatePrincipal', 'CreatePrincipalAccessKey'].map((op) => `${ACTION_PREFIX}${op}`);
-
-/** Checks a policy document: the compiled policy and the document as stored (an object). */
-function checkedPolicy(document: unknown): { document: Record<string, unknown>; compiled: CompiledPolicy } {
-  try {
-    const compiled = compilePolicy(document, KNOWN_OPERATIONS);
-    const parsed =
-      typeof document === 'string' ? (JSON.parse(document) as Record<string, unknown>) : document;
-    return { document: parsed as Record<string, unknown>, compiled };
-  } catch (err) {
-    if (err instanceof PolicyDocumentError) throw ValidationException.field('policyDocument', err.message);
-    throw err;
-  }
-}
 
 /**
  * Principals (Mandate extension): callers with an IAM policy and up to two access keys each. Keys
@@ -53,7 +36,7 @@ export class PrincipalsService {
   ) {}
 
   async create(input: CreatePrincipalInput) {
-    const { document } = checkedPolicy(input.policyDocument);
+    const { document } = checkedPolicy(input.policyDocument, 'policyDocument');
     const now = this.now();
     const record: PrincipalRecord = {
       name: input.name,
@@ -81,7 +64,8 @@ export class PrincipalsService {
   }
 
   async update(input: UpdatePrincipalInput) {
-    const checked = input.policyDocument !== undefined ? checkedPolicy(input.policyDocument) : undefined;
+    const checked =
+      input.policyDocument !== undefined ? checkedPolicy(input.policyDocument, 'policyDocument') : undefined;
     await this.require(input.name);
     if (checked) await this.assertManageable({ policyOf: { name: input.name, policy: checked.compiled } });
     const updated = await this.repository.update(input.name, {

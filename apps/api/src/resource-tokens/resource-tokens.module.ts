@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { Client } from '@temporalio/client';
+import { AccessPolicy } from '../../../../libs/auth/policy';
 import { JwtVerifier } from '../../../../libs/auth/jwt.verifier';
 import type { Config } from '../../../../libs/config/config';
 import { ConnectionsRepository } from '../../../../libs/vault/connections.repository';
@@ -61,6 +62,7 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
         JwtVerifier,
         UserKeys,
         Renewals,
+        AccessPolicy,
         CONFIG,
       ],
       useFactory: (
@@ -75,6 +77,7 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
         jwtVerifier: JwtVerifier,
         userKeys: UserKeys,
         renewals: Renewals,
+        access: AccessPolicy,
         config: Config,
       ) =>
         new UserConsent({
@@ -89,6 +92,7 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
           jwtVerifier,
           userKeys,
           renewals,
+          access,
           settings: {
             publicUrl: config.http.publicUrl,
             sessionTtlMs: config.consent.sessionTtlMs,

@@ -177,6 +177,7 @@ function world(options: WorldOptions = {}) {
     } as unknown as SessionsRepository,
     connections: connections as unknown as ConnectionsRepository,
     subjects: { delete: () => Promise.resolve() },
+    access: { authorize: () => Promise.resolve() },
     providers: { findByCallbackId: () => Promise.resolve(undefined) },
     workloads: { find: (name: string) => Promise.resolve(name === WORKLOAD ? workload : undefined) },
     secrets: { read: options.readSecret ?? (() => Promise.resolve(CLIENT_SECRET)) },

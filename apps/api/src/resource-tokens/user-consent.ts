@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { JwtVerifier } from '../../../../libs/auth/jwt.verifier';
-import { authorize } from '../../../../libs/auth/policy';
+import type { AccessPolicy } from '../../../../libs/auth/policy';
 import type { Principal } from '../../../../libs/auth/sigv4.verifier';
 import type { WatUser, WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
 import type { ConnectionsRepository } from '../../../../libs/vault/connections.repository';
@@ -50,6 +50,7 @@ export interface UserConsentDeps {
   jwtVerifier: Pick<JwtVerifier, 'verify'>;
   userKeys: UserKeys;
   renewals: Pick<Renewals, 'renewAndRead'>;
+  access: Pick<AccessPolicy, 'authorize'>;
   settings: {
     publicUrl: string;
     sessionTtlMs: number;
@@ -296,7 +297,7 @@ export class UserConsent {
     const session = await this.deps.sessions.find(sessionUri.slice(SESSION_URI_PREFIX.length));
     if (!session) throw new AccessDeniedException('The session is unknown, expired or already completed');
     const { deployment } = this.deps.settings;
-    authorize(principal, 'CompleteResourceTokenAuth', [
+    await this.deps.access.authorize(principal, 'CompleteResourceTokenAuth', [
       workloadIdentityArn(deployment, session.workloadName),
       credentialProviderArn(deployment, 'oauth2', session.providerName),
     ]);

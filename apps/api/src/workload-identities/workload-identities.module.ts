@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ResourcePoliciesRepository } from '../../../../libs/auth/resource-policies.repository';
 import type { Config } from '../../../../libs/config/config';
 import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 import { CONFIG } from '../tokens';
@@ -10,9 +11,12 @@ import { WorkloadIdentitiesService } from './workload-identities.service';
   providers: [
     {
       provide: WorkloadIdentitiesService,
-      inject: [WorkloadIdentitiesRepository, CONFIG],
-      useFactory: (repository: WorkloadIdentitiesRepository, config: Config) =>
-        new WorkloadIdentitiesService(repository, config.deployment),
+      inject: [WorkloadIdentitiesRepository, CONFIG, ResourcePoliciesRepository],
+      useFactory: (
+        repository: WorkloadIdentitiesRepository,
+        config: Config,
+        resourcePolicies: ResourcePoliciesRepository,
+      ) => new WorkloadIdentitiesService(repository, config.deployment, resourcePolicies),
     },
   ],
 })

@@ -1,3 +1,4 @@
+import type { ResourcePoliciesRepository } from '../../../../libs/auth/resource-policies.repository';
 import { workloadIdentityArn, type Deployment } from '../../../../libs/wire/arn';
 import { ConflictException, ResourceNotFoundException } from '../../../../libs/wire/errors';
 import { paginate } from '../../../../libs/wire/pagination';
@@ -21,6 +22,8 @@ export class WorkloadIdentitiesService {
   constructor(
     private readonly repository: WorkloadIdentitiesRepository,
     private readonly deployment: Deployment,
+    /** A deleted identity's resource policy goes with it: a new one of the same name starts without. */
+    private readonly resourcePolicies: Pick<ResourcePoliciesRepository, 'delete'>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -72,6 +75,7 @@ export class WorkloadIdentitiesService {
 
   async delete(name: string): Promise<void> {
     if (!(await this.repository.delete(name))) throw notFound(name);
+    await this.resourcePolicies.delete(workloadIdentityArn(this.deployment, name));
   }
 
   private async require(name: string): Promise<WorkloadIdentityRecord> {
