@@ -4,6 +4,7 @@ import { NamedRecords } from '../db/named-records';
 import type { Envelope } from '../vault/envelope';
 import type { CompiledPolicy } from './iam-policy';
 import type { PrincipalWithSecret } from './sigv4.verifier';
+import type { WebIdentityTrust } from './web-identity-trust';
 
 /** Additional authenticated data of an access key's sealed secret: binds it to its row. */
 const recordId = (accessKeyId: string) => `principal:${accessKeyId}`;
@@ -15,9 +16,19 @@ export interface PrincipalRecord {
   name: string;
   policyDocument: Record<string, unknown>;
   description?: string;
+  webIdentityTrust?: WebIdentityTrust;
   tags: Record<string, string>;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A principal as temporary credentials sign for it: its compiled policy, and its trust. */
+export interface SessionPrincipal {
+  name: string;
+  policy: CompiledPolicy;
+  tags: Record<string, string>;
+  webIdentityTrust?: WebIdentityTrust;
+  createdAt: Date;
 }
 
 export interface AccessKeyInfo {
@@ -39,11 +50,15 @@ export class PrincipalsRepository extends NamedRecords<'principals', PrincipalRe
     /** Compiles a stored policy document (libs/auth/iam-policy `compilePolicy` with the known operations). */
     private readonly compile: (document: unknown) => CompiledPolicy,
     private readonly keyCache?: TtlCache<string, PrincipalWithSecret | undefined>,
+    private readonly sessionCache?: TtlCache<string, SessionPrincipal | undefined>,
   ) {
     super(db, 'principals', (row) => ({
       name: row.name,
       policyDocument: row.policy_document,
       ...(row.description !== null ? { description: row.description } : {}),
+      ...(row.web_identity_trust
+        ? { webIdentityTrust: row.web_identity_trust as unknown as WebIdentityTrust }
+        : {}),
       tags: row.tags,
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
@@ -55,6 +70,25 @@ export class PrincipalsRepository extends NamedRecords<'principals', PrincipalRe
     return this.keyCache
       ? this.keyCache.find(accessKeyId, () => this.loadByAccessKey(accessKeyId))
       : this.loadByAccessKey(accessKeyId);
+  }
+
+  /**
+   * The principal temporary credentials sign for, by name (their session token names it), through
+   * the cache: the signature check of a federated agent reads no database while the entry lives.
+   */
+  forSession(name: string): Promise<SessionPrincipal | undefined> {
+    const load = async (): Promise<SessionPrincipal | undefined> => {
+      const record = await this.find(name);
+      if (!record) return undefined;
+      return {
+        name: record.name,
+        policy: this.compile(record.policyDocument),
+        tags: record.tags,
+        ...(record.webIdentityTrust ? { webIdentityTrust: record.webIdentityTrust } : {}),
+        createdAt: record.createdAt,
+      };
+    };
+    return this.sessionCache ? this.sessionCache.find(name, load) : load();
   }
 
   private async loadByAccessKey(accessKeyId: string): Promise<PrincipalWithSecret | undefined> {
@@ -86,6 +120,7 @@ export class PrincipalsRepository extends NamedRecords<'principals', PrincipalRe
       name: record.name,
       policy_document: JSON.stringify(record.policyDocument),
       description: record.description ?? null,
+      web_identity_trust: record.webIdentityTrust ? JSON.stringify(record.webIdentityTrust) : null,
       tags: JSON.stringify(record.tags),
       created_at: record.createdAt,
       updated_at: record.updatedAt,
@@ -94,12 +129,21 @@ export class PrincipalsRepository extends NamedRecords<'principals', PrincipalRe
 
   async update(
     name: string,
-    changes: { policyDocument?: Record<string, unknown>; description?: string; updatedAt: Date },
+    changes: {
+      policyDocument?: Record<string, unknown>;
+      description?: string;
+      /** null removes the trust. */
+      webIdentityTrust?: WebIdentityTrust | null;
+      updatedAt: Date;
+    },
   ): Promise<PrincipalRecord | undefined> {
     const updated = await this.updateRow(name, {
       updated_at: changes.updatedAt,
       ...(changes.policyDocument ? { policy_document: JSON.stringify(changes.policyDocument) } : {}),
       ...(changes.description !== undefined ? { description: changes.description } : {}),
+      ...(changes.webIdentityTrust !== undefined
+        ? { web_identity_trust: changes.webIdentityTrust ? JSON.stringify(changes.webIdentityTrust) : null }
+        : {}),
     });
     await this.forgetKeysOf(name);
     return updated;
@@ -197,6 +241,7 @@ export class PrincipalsRepository extends NamedRecords<'principals', PrincipalRe
   }
 
   private async forgetKeysOf(name: string): Promise<void> {
+    this.sessionCache?.delete(name);
     if (!this.keyCache) return;
     const keys = await this.db
       .selectFrom('access_keys')

@@ -13,14 +13,22 @@ export interface Principal {
   policy: CompiledPolicy;
   /** For `aws:PrincipalTag/<key>` conditions. */
   tags: Record<string, string>;
+  /** Set when the caller signs with temporary credentials from a web identity (for the audit log). */
+  session?: { issuer: string; subject: string; sessionName: string };
 }
 
 export interface PrincipalWithSecret extends Principal {
   secretAccessKey: string;
 }
 
-/** Finds a principal by access key id; undefined when there is none. */
-export type PrincipalLookup = (accessKeyId: string) => Promise<PrincipalWithSecret | undefined>;
+/**
+ * Finds a principal by access key id (and the session token that temporary credentials carry);
+ * undefined when there is none.
+ */
+export type PrincipalLookup = (
+  accessKeyId: string,
+  sessionToken: string | undefined,
+) => Promise<PrincipalWithSecret | undefined>;
 
 export interface SignedRequest {
   method: string;
@@ -144,7 +152,7 @@ export class SigV4Verifier {
       );
     }
 
-    const principal = await this.lookup(accessKeyId);
+    const principal = await this.lookup(accessKeyId, single(request.headers['x-amz-security-token']));
     if (!principal) {
       throw new AuthenticationException(
         'UnrecognizedClientException',
@@ -177,6 +185,7 @@ export class SigV4Verifier {
       name: principal.name,
       policy: principal.policy,
       tags: principal.tags,
+      ...(principal.session ? { session: principal.session } : {}),
     };
   }
 

@@ -22,6 +22,8 @@ import { compilePolicy } from '../auth/iam-policy';
 import { KNOWN_OPERATIONS } from '../auth/operations';
 import { PrincipalsRepository } from '../auth/principals.repository';
 import { ResourcePoliciesRepository } from '../auth/resource-policies.repository';
+import { SessionCredentials } from '../auth/temporary-credentials';
+import { loadServerSecret } from '../vault/server-secrets';
 import type { Config } from '../config/config';
 import { migrateToLatest, openDatabase, type VaultDb } from '../db/database';
 import type { Logger } from '../logging/logger';
@@ -63,6 +65,8 @@ export interface Runtime {
    * their own, uncached: a refresh must read what is stored now.
    */
   repositories: Repositories;
+  /** Issues and opens the temporary credentials of principals assumed with a web identity. */
+  sessionCredentials: SessionCredentials;
   /** The append-only, hash-chained record of every operation and of the service's own token work. */
   audit: AuditLog;
   close(): Promise<void>;
@@ -133,7 +137,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const cacheOptions = { ttlMs: config.cache.ttlMs, maxEntries: 10_000 };
   const cached = <V>() => new TtlCache<string, V | undefined>(cacheOptions);
   const repositories: Repositories = {
-    principals: new PrincipalsRepository(db, envelope, compileStoredPolicy, cached()),
+    principals: new PrincipalsRepository(db, envelope, compileStoredPolicy, cached(), cached()),
     resourcePolicies: new ResourcePoliciesRepository(
       db,
       (document) => compilePolicy(document, KNOWN_OPERATIONS, resourcePolicyKind(config)),
@@ -156,6 +160,9 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const secretsManager = createSecretsManagerClient(config.aws);
   const payloadCodec = await loadPayloadCodec(db, envelope);
   const userKeys = await UserKeys.load(db, envelope);
+  const sessionCredentials = new SessionCredentials(
+    await loadServerSecret(db, envelope, 'session-credentials'),
+  );
   const temporal = createTemporalClient(config.temporal, temporalAddress(config), payloadCodec);
   const audit = new AuditLog(db, log.child({ component: 'audit' }));
   const secrets = new SecretStore(secretsManager, {
@@ -199,6 +206,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     }),
     audit,
     userKeys,
+    sessionCredentials,
     async close() {
       clearInterval(vaultTimer);
       clearInterval(secretTimer);

@@ -88,7 +88,8 @@ export type AuthenticationFailure =
   | 'MissingAuthenticationTokenException'
   | 'IncompleteSignatureException'
   | 'InvalidSignatureException'
-  | 'UnrecognizedClientException';
+  | 'UnrecognizedClientException'
+  | 'ExpiredTokenException';
 
 export class AuthenticationException extends WireError {
   readonly status = 403;

@@ -6,6 +6,8 @@ import type { Config } from '../../../libs/config/config';
 import type { Logger } from '../../../libs/logging/logger';
 import type { Runtime } from '../../../libs/runtime/runtime';
 import { SIGV4_VERIFIER, SigV4Guard } from './auth/sigv4.guard';
+import { principalLookup } from '../../../libs/auth/session-principals';
+import { SessionCredentials } from '../../../libs/auth/temporary-credentials';
 import { HealthController } from './health/health.controller';
 import { AuditModule } from './audit/audit.module';
 import { PrincipalsModule } from './principals/principals.module';
@@ -17,6 +19,7 @@ import { Oauth2ProvidersModule } from './oauth2-providers/oauth2-providers.modul
 import { TokenVaultModule } from './token-vault/token-vault.module';
 import { JwtAuthorizersModule } from './jwt-authorizers/jwt-authorizers.module';
 import { TagsModule } from './tags/tags.module';
+import { StsModule } from './sts/sts.module';
 import { ResourcePoliciesModule } from './resource-policies/resource-policies.module';
 import { WorkloadAccessTokensModule } from './workload-access-tokens/workload-access-tokens.module';
 import { CompositionModule } from './composition.module';
@@ -45,20 +48,21 @@ export class ApiModule {
         ConnectionsModule,
         AuditModule,
         PrincipalsModule,
+        StsModule,
       ],
       controllers: [HealthController],
       providers: [
         {
           provide: SIGV4_VERIFIER,
-          inject: [CONFIG, PrincipalsRepository],
-          useFactory: (config: Config, principals: PrincipalsRepository) =>
+          inject: [CONFIG, PrincipalsRepository, SessionCredentials],
+          useFactory: (config: Config, principals: PrincipalsRepository, sessions: SessionCredentials) =>
             new SigV4Verifier(
               {
                 region: config.deployment.region,
                 service: 'bedrock-agentcore',
                 maxSkewSeconds: config.auth.maxClockSkewSeconds,
               },
-              (accessKeyId) => principals.findByAccessKey(accessKeyId),
+              principalLookup(principals, sessions),
             ),
         },
         { provide: APP_GUARD, useClass: SigV4Guard },

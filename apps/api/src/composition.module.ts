@@ -5,6 +5,7 @@ import { AuditLog } from '../../../libs/audit/audit-log';
 import { JwtVerifier } from '../../../libs/auth/jwt.verifier';
 import { AccessPolicy } from '../../../libs/auth/policy';
 import { PrincipalsRepository } from '../../../libs/auth/principals.repository';
+import { SessionCredentials } from '../../../libs/auth/temporary-credentials';
 import { ResourcePoliciesRepository } from '../../../libs/auth/resource-policies.repository';
 import { WorkloadAccessTokens } from '../../../libs/auth/workload-access-token';
 import { ConnectionsRepository } from '../../../libs/vault/connections.repository';
@@ -48,6 +49,7 @@ export class CompositionModule {
       { provide: WorkloadAccessTokens, useValue: runtime.workloadAccessTokens },
       { provide: AuditLog, useValue: runtime.audit },
       { provide: UserKeys, useValue: runtime.userKeys },
+      { provide: SessionCredentials, useValue: runtime.sessionCredentials },
       { provide: PrincipalsRepository, useValue: repositories.principals },
       { provide: ResourcePoliciesRepository, useValue: repositories.resourcePolicies },
       {

@@ -8,6 +8,7 @@ import { ApiModule } from './api.module';
 import { registerAuditHook } from './audit/audit-hook';
 import { sendWireError } from './wire/aws-exception.filter';
 import { BODY_LIMIT_BYTES, registerJsonBody } from './wire/json-body';
+import { registerFormBody } from './wire/form-body';
 import { toWireError } from './wire/to-wire-error';
 
 /**
@@ -43,6 +44,7 @@ export async function createApi(runtime: Runtime): Promise<NestFastifyApplicatio
   });
   const fastify = adapter.getInstance<FastifyInstance>();
   registerJsonBody(fastify);
+  registerFormBody(fastify);
   // AWS answers with its clock; the AWS SDK reads it to correct its own after a skew error.
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('date', new Date().toUTCString()).header('x-amzn-requestid', request.id);

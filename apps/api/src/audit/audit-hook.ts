@@ -4,7 +4,7 @@ import type { UserKeys } from '../../../../libs/consent/user-key';
 import { toStorable } from '../../../../libs/wire/text';
 
 /** Body fields that name what an operation acts on, most specific first: names, never secret values. */
-const RESOURCE_FIELDS = ['resourceCredentialProviderName', 'resourceArn', 'name'] as const;
+const RESOURCE_FIELDS = ['resourceCredentialProviderName', 'resourceArn', 'name', 'RoleArn'] as const;
 
 function resourceOf(request: FastifyRequest): string | undefined {
   for (const source of [request.body, request.params]) {
@@ -48,7 +48,17 @@ export function registerAuditHook(fastify: FastifyInstance, audit: AuditLog, use
           : typeof errorType === 'string'
             ? errorType
             : `HTTP ${reply.statusCode}`,
-      detail: { status: reply.statusCode },
+      detail: {
+        status: reply.statusCode,
+        // Temporary credentials: the web identity the principal was assumed with (issuer, subject, session).
+        ...(request.principal?.session
+          ? {
+              webIdentityIssuer: request.principal.session.issuer,
+              webIdentitySubject: request.principal.session.subject,
+              sessionName: request.principal.session.sessionName,
+            }
+          : {}),
+      },
     });
   });
 }

@@ -1,11 +1,8 @@
 import type { JwtVerifier } from '../../../../libs/auth/jwt.verifier';
-import {
-  assertOutboundUrl,
-  OutboundUrlRefused,
-  type OutboundPolicy,
-} from '../../../../libs/net/outbound-fetch';
+import { assertUsableIssuer } from '../../../../libs/auth/trusted-issuer';
+import type { OutboundPolicy } from '../../../../libs/net/outbound-fetch';
 import { workloadIdentityArn, type Deployment } from '../../../../libs/wire/arn';
-import { ResourceNotFoundException, ValidationException } from '../../../../libs/wire/errors';
+import { ResourceNotFoundException } from '../../../../libs/wire/errors';
 import type {
   WorkloadIdentitiesRepository,
   WorkloadIdentityRecord,
@@ -30,21 +27,7 @@ export class JwtAuthorizersService {
   /** Checks the issuer answers with a usable discovery document before trusting it. */
   async put(name: string, authorizer: z.output<typeof customJwtAuthorizer>) {
     if (!(await this.workloads.find(name))) throw notFound(name);
-    try {
-      assertOutboundUrl(authorizer.discoveryUrl, this.outbound);
-    } catch (err) {
-      if (err instanceof OutboundUrlRefused) throw ValidationException.field(DISCOVERY_FIELD, err.reason);
-      throw err;
-    }
-    this.verifier.forget(authorizer.discoveryUrl);
-    try {
-      await this.verifier.issuerOf(authorizer.discoveryUrl);
-    } catch {
-      throw ValidationException.field(
-        DISCOVERY_FIELD,
-        'did not answer with an OpenID discovery document with issuer and jwks_uri',
-      );
-    }
+    await assertUsableIssuer(authorizer.discoveryUrl, DISCOVERY_FIELD, this.verifier, this.outbound);
     const updated = await this.workloads.setJwtAuthorizer(name, authorizer, new Date());
     if (!updated) throw notFound(name);
     return this.describe(updated);

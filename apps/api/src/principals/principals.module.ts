@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { JwtVerifier } from '../../../../libs/auth/jwt.verifier';
 import { PrincipalsRepository } from '../../../../libs/auth/principals.repository';
 import type { Config } from '../../../../libs/config/config';
 import { CONFIG } from '../tokens';
@@ -10,9 +11,9 @@ import { PrincipalsService } from './principals.service';
   providers: [
     {
       provide: PrincipalsService,
-      inject: [PrincipalsRepository, CONFIG],
-      useFactory: (repository: PrincipalsRepository, config: Config) =>
-        new PrincipalsService(repository, config.deployment),
+      inject: [PrincipalsRepository, JwtVerifier, CONFIG],
+      useFactory: (repository: PrincipalsRepository, verifier: JwtVerifier, config: Config) =>
+        new PrincipalsService(repository, config.deployment, { verifier, outbound: config.outbound }),
     },
   ],
 })

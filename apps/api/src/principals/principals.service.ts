@@ -15,6 +15,10 @@ import { principalArn, type Deployment } from '../../../../libs/wire/arn';
 import { ConflictException, ResourceNotFoundException } from '../../../../libs/wire/errors';
 import { paginate } from '../../../../libs/wire/pagination';
 import { checkedPolicy } from '../../../../libs/auth/checked-policy';
+import type { JwtVerifier } from '../../../../libs/auth/jwt.verifier';
+import { assertUsableIssuer } from '../../../../libs/auth/trusted-issuer';
+import type { WebIdentityTrust } from '../../../../libs/auth/web-identity-trust';
+import type { OutboundPolicy } from '../../../../libs/net/outbound-fetch';
 import type { CreatePrincipalInput, UpdatePrincipalInput } from './principal.schemas';
 
 const DEFAULT_PAGE_SIZE = 10;
@@ -32,8 +36,23 @@ export class PrincipalsService {
   constructor(
     private readonly repository: PrincipalsRepository,
     private readonly deployment: Deployment,
+    private readonly issuers: {
+      verifier: Pick<JwtVerifier, 'forget' | 'issuerOf'>;
+      outbound: OutboundPolicy;
+    },
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** A trust is accepted once its issuer answers, as a JWT authorizer's is. */
+  private async trusted(trust: WebIdentityTrust): Promise<WebIdentityTrust> {
+    await assertUsableIssuer(
+      trust.discoveryUrl,
+      'webIdentityTrust.discoveryUrl',
+      this.issuers.verifier,
+      this.issuers.outbound,
+    );
+    return trust;
+  }
 
   async create(input: CreatePrincipalInput) {
     const { document } = checkedPolicy(input.policyDocument, 'policyDocument');
@@ -42,6 +61,7 @@ export class PrincipalsService {
       name: input.name,
       policyDocument: document,
       ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.webIdentityTrust ? { webIdentityTrust: await this.trusted(input.webIdentityTrust) } : {}),
       tags: input.tags ?? {},
       createdAt: now,
       updatedAt: now,
@@ -67,10 +87,14 @@ export class PrincipalsService {
     const checked =
       input.policyDocument !== undefined ? checkedPolicy(input.policyDocument, 'policyDocument') : undefined;
     await this.require(input.name);
+    const trust = input.webIdentityTrust
+      ? await this.trusted(input.webIdentityTrust)
+      : input.webIdentityTrust;
     if (checked) await this.assertManageable({ policyOf: { name: input.name, policy: checked.compiled } });
     const updated = await this.repository.update(input.name, {
       ...(checked ? { policyDocument: checked.document } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(trust !== undefined ? { webIdentityTrust: trust } : {}),
       updatedAt: this.now(),
     });
     if (!updated) throw notFound(input.name);
@@ -161,6 +185,7 @@ export class PrincipalsService {
       name: record.name,
       principalArn: principalArn(this.deployment, record.name),
       ...(record.description !== undefined ? { description: record.description } : {}),
+      ...(record.webIdentityTrust ? { webIdentityTrust: record.webIdentityTrust } : {}),
       tags: record.tags,
       createdTime: record.createdAt.getTime() / 1000,
       lastUpdatedTime: record.updatedAt.getTime() / 1000,
