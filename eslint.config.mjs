@@ -6,7 +6,9 @@ import tseslint from 'typescript-eslint';
 const restrict = (patterns) => ['error', { patterns }];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.mandate/**', 'scripts/**/*.mjs', 'eslint.config.mjs'] },
+  {
+    ignores: ['node_modules/**', 'dist/**', '.mandate/**', 'scripts/**/*.mjs', 'bin/**', 'eslint.config.mjs'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
