@@ -17,7 +17,7 @@ export interface AuditEvent {
   userHash?: string;
   /** `Success`, or the error's name (`AccessDeniedException`, `invalid_grant`, ...). */
   outcome: string;
-  /** Labels and counts only. */
+  /** Labels and counts only, and for temporary credentials the web identity (issuer, workload subject, session). */
   detail?: Record<string, string | number | boolean>;
 }
 

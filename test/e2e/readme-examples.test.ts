@@ -116,4 +116,20 @@ describe('README examples, run as printed against a running stack (AWS CLI, boto
       `workload identities: ${pythonRan ? 'my-agent, py-agent' : 'my-agent'}\nopen deals: would call the CRM with a 14-character key\n`,
     );
   });
+
+  it(
+    'the least-privilege walkthrough with the mandate CLI and the AWS CLI',
+    { skip: !has('aws', '--version') && 'the AWS CLI is not installed' },
+    async () => {
+      await afterShell();
+      // The CLI as `npx mandate` runs it in a clone, told this stack's endpoint.
+      const cli = `node ${join(repoRoot, 'bin', 'mandate.cjs')} --endpoint-url ${test.stack.apiUrl}`;
+      const { stdout } = await bash(example('least-privilege').replaceAll('npx mandate', cli));
+      assert.match(stdout, /"name": "crm-caller"|name\s+crm-caller/);
+      assert.match(stdout, /"apiKey": "sk-example-key"/);
+      assert.match(stdout, /refused: crm-caller may not list workload identities/);
+      const credentials = readFileSync(join(cwd, 'crm-caller.credentials'), 'utf8');
+      assert.match(credentials, /^\[crm-caller\]\naws_access_key_id = \w+\naws_secret_access_key = \S+\n$/);
+    },
+  );
 });

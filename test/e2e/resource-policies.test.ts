@@ -41,14 +41,12 @@ describe('resource policies on workload identities and credential providers', ()
         .data(caller)
         .send(new GetWorkloadAccessTokenForUserIdCommand({ workloadName: 'shared-agent', userId: 'u1' }))
     ).workloadAccessToken!;
-    return test
-      .data(caller)
-      .send(
-        new GetResourceApiKeyCommand({
-          workloadIdentityToken: wat,
-          resourceCredentialProviderName: 'shared-key',
-        }),
-      );
+    return test.data(caller).send(
+      new GetResourceApiKeyCommand({
+        workloadIdentityToken: wat,
+        resourceCredentialProviderName: 'shared-key',
+      }),
+    );
   };
 
   before(async () => {

@@ -89,10 +89,19 @@ export function principalCommands(program: Command): void {
   keys
     .command('create <principal>')
     .description('a new key; the secret is shown this once')
+    .option(
+      '--as-profile <name>',
+      'print it as a shared credentials file profile, for AWS_SHARED_CREDENTIALS_FILE',
+    )
     .action(
-      action(program, async (client, name: string) =>
-        one(await client.operation('CreatePrincipalAccessKey', { name })),
-      ),
+      action(program, async (client, name: string, options: { asProfile?: string }) => {
+        const key = await client.operation('CreatePrincipalAccessKey', { name });
+        if (!options.asProfile) return one(key);
+        process.stdout.write(
+          `[${options.asProfile}]\naws_access_key_id = ${String(key.accessKeyId)}\naws_secret_access_key = ${String(key.secretAccessKey)}\n`,
+        );
+        return undefined;
+      }),
     );
   keys
     .command('delete <principal> <accessKeyId>')
