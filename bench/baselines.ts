@@ -1,33 +1,37 @@
-import { createServer, type Server } from 'node:http';
-import Fastify from 'fastify';
-import { freePort } from '../libs/local-stack/ports';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
-/** A JSON answer the size of a real token response. */
-const ANSWER = JSON.stringify({ accessToken: 'x'.repeat(900) });
+export interface Baseline {
+  origin: string;
+  close(): Promise<void>;
+}
 
-/** The floor for the hot path: a bare node:http endpoint that reads a JSON body and answers JSON. */
-export async function startBareNodeHttp(): Promise<{ origin: string; close(): Promise<void> }> {
-  const port = await freePort();
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      JSON.parse(body);
-      response.writeHead(200, { 'content-type': 'application/json' }).end(ANSWER);
-    });
+/** Starts a baseline endpoint (bench/baseline-server.ts) in its own process and waits for its origin. */
+async function startBaseline(kind: 'node-http' | 'fastify'): Promise<Baseline> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'baseline-server.ts'), kind], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const origin = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve((JSON.parse(line) as { origin: string }).origin);
+    });
+    child.on('exit', (code) => reject(new Error(`baseline ${kind} exited with ${code}`)));
+  });
   return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    origin,
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }
 
+/** The floor for the hot path: a bare node:http endpoint that reads a JSON body and answers JSON. */
+export const startBareNodeHttp = () => startBaseline('node-http');
+
 /** The same on bare Fastify, the HTTP layer Mandate's API runs on. */
-export async function startBareFastify(): Promise<{ origin: string; close(): Promise<void> }> {
-  const port = await freePort();
-  const app = Fastify();
-  app.post('/*', async (_request, reply) => reply.type('application/json').send(ANSWER));
-  await app.listen({ port, host: '127.0.0.1' });
-  return { origin: `http://127.0.0.1:${port}`, close: () => app.close() };
-}
+export const startBareFastify = () => startBaseline('fastify');

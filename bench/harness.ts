@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 export interface LoadResult {
@@ -77,7 +77,15 @@ export async function repeatLoad(
 }
 
 export function machine() {
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    // Not a git checkout: the figures still stand, without their commit.
+  }
   return {
+    commit,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
     cpu: cpus()[0]?.model ?? 'unknown CPU',
     cores: cpus().length,
     node: process.version,

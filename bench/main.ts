@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startBenchEnvironment } from './environment';
+import { evaluateGoals } from './goals';
 import { fmt, machine } from './harness';
 import { consent } from './scenarios/consent';
 import { growth } from './scenarios/growth';
@@ -64,7 +65,7 @@ async function main() {
     );
     out('| concurrency | endpoint | requests/s | p50 ms | p99 ms |');
     out('|---|---|---|---|---|');
-    for (const row of hot) {
+    for (const row of hot.rows) {
       for (const [name, r] of [
         ['Mandate', row.mandate],
         ['bare node:http', row.bareNodeHttp],
@@ -84,6 +85,9 @@ async function main() {
     );
     out(
       `| GetResourceApiKey (WAT verify, cached secret) | ${fmt(wat.verifyViaGetResourceApiKey.rps)} | ${fmt(wat.verifyViaGetResourceApiKey.p50Ms, 2)} | ${fmt(wat.verifyViaGetResourceApiKey.p99Ms, 2)} |`,
+    );
+    out(
+      `| GetWorkloadAccessTokenForUserId (mint) | ${fmt(wat.mintForUserId.rps)} | ${fmt(wat.mintForUserId.p50Ms, 2)} | ${fmt(wat.mintForUserId.p99Ms, 2)} |`,
     );
     out();
     const c = consentResult;
@@ -116,6 +120,14 @@ async function main() {
       out(
         `| ${g.connections} | ${fmt(g.hotPath.rps)} | ${fmt(g.hotPath.p99Ms, 2)} | ${g.workerRssMb.toFixed(0)} | ${g.databaseMb.toFixed(1)} | ${g.connectionsTableMb.toFixed(1)} | ${g.seedSeconds.toFixed(0)} |`,
       );
+    const goals = evaluateGoals({ micro, hot, wat, consent: consentResult, refresh, growth: grown });
+    results.goals = goals;
+    out();
+    out('## Goals (issue 13), ratios against baselines of this run');
+    out('| figure | measured | goal | |');
+    out('|---|---|---|---|');
+    for (const g of goals)
+      out(`| ${g.figure} | ${g.measured} | ${g.goal} | ${g.met ? 'met' : '**not met**'} |`);
   } finally {
     await env.stop();
   }

@@ -62,5 +62,9 @@ export async function hotPath(
     await node.close();
     await fastify.close();
   }
-  return rows;
+  // The stable key the goals and the closing notes quote: Mandate / bare node:http per concurrency.
+  const ratioToNodeHttp = Object.fromEntries(
+    rows.map((row) => [String(row.concurrency), row.ratioToNodeHttp]),
+  );
+  return { ratioToNodeHttp, rows };
 }

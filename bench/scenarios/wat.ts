@@ -50,5 +50,17 @@ export async function watOverHttp(
     }),
     load,
   );
-  return { mintForJwt: mint, verifyViaGetResourceApiKey: verify };
+  const forUserId = await repeatLoad(
+    async () => ({
+      origin,
+      requests: [
+        await env.signed('/identities/GetWorkloadAccessTokenForUserId', {
+          workloadName: 'agent',
+          userId: 'alice',
+        }),
+      ],
+    }),
+    load,
+  );
+  return { mintForJwt: mint, verifyViaGetResourceApiKey: verify, mintForUserId: forUserId };
 }
