@@ -57,6 +57,8 @@ const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 export class SigV4Verifier {
   /** Signers keep their derived signing keys, so one per principal and secret saves an HMAC chain per request. */
   private readonly signers = new Map<string, SignatureV4>();
+  /** Temporary credentials come and go: the map is bounded, and starts over when full. */
+  private static readonly MAX_SIGNERS = 10_000;
 
   constructor(
     private readonly options: { region: string; service: string; maxSkewSeconds: number; now?: () => number },
@@ -190,7 +192,9 @@ export class SigV4Verifier {
   }
 
   private signerFor(principal: PrincipalWithSecret): SignatureV4 {
-    const cacheKey = `${principal.accessKeyId}:${sha256Hex(Buffer.from(principal.secretAccessKey))}`;
+    // Keyed by the secret itself (already in memory here): no hash of it on every request. A rotated
+    // or re-derived secret gets a signer of its own.
+    const cacheKey = `${principal.accessKeyId}:${principal.secretAccessKey}`;
     let signer = this.signers.get(cacheKey);
     if (!signer) {
       signer = new SignatureV4({
@@ -200,6 +204,7 @@ export class SigV4Verifier {
         sha256: Hash.bind(null, 'sha256'),
         applyChecksum: false,
       });
+      if (this.signers.size >= SigV4Verifier.MAX_SIGNERS) this.signers.clear();
       this.signers.set(cacheKey, signer);
     }
     return signer;

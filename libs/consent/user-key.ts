@@ -28,6 +28,9 @@ function digest(user: WatUser): string {
  * keys.hash({ kind: 'userId', userId: 'cognito+alice' }); // 'u2.…' (43 base64url characters after the tag)
  */
 export class UserKeys {
+  /** The hash of each verified user object: a request's service and its audit event hash it once. */
+  private readonly hashes = new WeakMap<WatUser, string>();
+
   constructor(private readonly key: Buffer) {}
 
   static async load(db: VaultDb, envelope: Envelope): Promise<UserKeys> {
@@ -35,7 +38,12 @@ export class UserKeys {
   }
 
   hash(user: WatUser): string {
-    return this.keyed(digest(user));
+    let hashed = this.hashes.get(user);
+    if (hashed === undefined) {
+      hashed = this.keyed(digest(user));
+      this.hashes.set(user, hashed);
+    }
+    return hashed;
   }
 
   /** The keyed hash of a user stored in the legacy format; undefined for anything else. */
