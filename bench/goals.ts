@@ -22,6 +22,7 @@ interface Inputs {
   consent: { ratio: number };
   refresh: { refreshesPerSecond: number; expectedPerSecond: number };
   growth: { connections: number; hotPath: { rps: Figure }; workerRssMb: number }[];
+  vault: { connections: number; hotPath: { rps: Figure } }[];
 }
 
 const ratio = (value: number) => `${value.toFixed(2)}×`;
@@ -70,15 +71,19 @@ export function evaluateGoals(r: Inputs): GoalResult[] {
       met: jwt.opsPerSecond >= 15_000,
     });
   const [first, ...larger] = r.growth;
+  // The hot path's growth: the vault filled in bulk, against the smallest lifecycle step (same users, same load).
   if (first)
-    for (const step of larger) {
+    for (const step of r.vault) {
       const change = step.hotPath.rps.median / first.hotPath.rps.median;
       goals.push({
-        figure: `hot path with ${step.connections} vs ${first.connections} connections`,
+        figure: `hot path with ${step.connections} vs ${first.connections} stored connections`,
         measured: ratio(change),
         goal: 'within 10 % (≥ 0.90×)',
         met: change >= 0.9,
       });
+    }
+  if (first)
+    for (const step of larger) {
       const rss = step.workerRssMb / first.workerRssMb;
       goals.push({
         figure: `worker RSS with ${step.connections} vs ${first.connections} lifecycles`,

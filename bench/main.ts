@@ -6,6 +6,7 @@ import { evaluateGoals } from './goals';
 import { fmt, machine } from './harness';
 import { consent } from './scenarios/consent';
 import { growth } from './scenarios/growth';
+import { vaultGrowth } from './scenarios/vault-growth';
 import { hotPath } from './scenarios/hot-path';
 import { microBenchmarks } from './scenarios/micro';
 import { refreshAtScale } from './scenarios/refresh';
@@ -50,6 +51,14 @@ async function main() {
     out('running: growth');
     const grown = await growth(env, sizes, { ...load, concurrency: 10 });
     results.growth = grown;
+    out('running: vault growth');
+    const vault = await vaultGrowth(
+      env,
+      quick ? [10_000, 100_000] : [100_000, 1_000_000],
+      Array.from({ length: 100 }, (_v, k) => `grown-${Math.floor((k * sizes.at(-1)!) / 100)}`),
+      { ...load, concurrency: 10 },
+    );
+    results.vaultGrowth = vault;
 
     out();
     out('## In-process (one core): µs per operation, median of 7 rounds (min..max)');
@@ -120,7 +129,15 @@ async function main() {
       out(
         `| ${g.connections} | ${fmt(g.hotPath.rps)} | ${fmt(g.hotPath.p99Ms, 2)} | ${g.workerRssMb.toFixed(0)} | ${g.databaseMb.toFixed(1)} | ${g.connectionsTableMb.toFixed(1)} | ${g.seedSeconds.toFixed(0)} |`,
       );
-    const goals = evaluateGoals({ micro, hot, wat, consent: consentResult, refresh, growth: grown });
+    out();
+    out('## Vault growth: connections added in bulk (no lifecycles), hot path over 100 real users');
+    out('| connections | hot path requests/s (c=10) | p99 ms | connections table MB | seeding s |');
+    out('|---|---|---|---|---|');
+    for (const g of vault)
+      out(
+        `| ${g.connections} | ${fmt(g.hotPath.rps)} | ${fmt(g.hotPath.p99Ms, 2)} | ${g.connectionsTableMb.toFixed(1)} | ${g.seedSeconds.toFixed(0)} |`,
+      );
+    const goals = evaluateGoals({ micro, hot, wat, consent: consentResult, refresh, growth: grown, vault });
     results.goals = goals;
     out();
     out('## Goals (issue 13), ratios against baselines of this run');
