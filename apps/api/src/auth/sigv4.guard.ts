@@ -75,7 +75,8 @@ export class SigV4Guard implements CanActivate {
     });
     // Known from here on, so a refused call is recorded under the principal that made it.
     request.principal = principal;
-    this.principals.noteUse(principal.accessKeyId);
+    // Temporary credentials have no stored key whose last use could be noted.
+    if (!principal.session) this.principals.noteUse(principal.accessKeyId);
     const parts = { body: request.body, params: request.params as Record<string, string | undefined> };
     const refs = operation.resources?.(parts) ?? [];
     if (operation.watField) {
