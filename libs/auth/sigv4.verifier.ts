@@ -1,9 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { AuthenticationException } from '../wire/errors';
 import type { CompiledPolicy } from './iam-policy';
+import { SigV4Signatures } from './sigv4-signature';
 
 /** The caller a verified request belongs to. */
 export interface Principal {
@@ -47,23 +45,24 @@ const AUTHORIZATION =
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /**
- * Verifies AWS Signature Version 4 on an incoming request. The expected signature is computed by
- * AWS's own signer over exactly the headers the client signed, then compared in constant time.
+ * Verifies AWS Signature Version 4 on an incoming request. The expected signature is computed as
+ * AWS's own signer computes it (libs/auth/sigv4-signature) over exactly the headers the client
+ * signed, then compared in constant time.
  *
  * @example
  * const verifier = new SigV4Verifier({ region: 'us-east-1', service: 'bedrock-agentcore', maxSkewSeconds: 300 }, lookup);
  * const principal = await verifier.verify(request); // throws AuthenticationException
  */
 export class SigV4Verifier {
-  /** Signers keep their derived signing keys, so one per principal and secret saves an HMAC chain per request. */
-  private readonly signers = new Map<string, SignatureV4>();
-  /** Temporary credentials come and go: the map is bounded, and starts over when full. */
-  private static readonly MAX_SIGNERS = 10_000;
+  /** Computes expected signatures, keeping each secret's signing key for the day. */
+  private readonly signatures: SigV4Signatures;
 
   constructor(
     private readonly options: { region: string; service: string; maxSkewSeconds: number; now?: () => number },
     private readonly lookup: PrincipalLookup,
-  ) {}
+  ) {
+    this.signatures = new SigV4Signatures(options.region, options.service);
+  }
 
   async verify(request: SignedRequest): Promise<Principal> {
     const authorization = single(request.headers.authorization);
@@ -137,7 +136,7 @@ export class SigV4Verifier {
     if (!signedHeaders.includes('host')) {
       throw new AuthenticationException('InvalidSignatureException', 'The host header must be signed');
     }
-    const headers: Record<string, string> = {};
+    const headers = Object.create(null) as Record<string, string>;
     for (const name of signedHeaders) {
       const value = request.headers[name];
       if (value === undefined) {
@@ -147,7 +146,8 @@ export class SigV4Verifier {
     }
     // A client-declared payload hash is only trusted when it is the hash of the body we received.
     const declaredHash = headers['x-amz-content-sha256'];
-    if (declaredHash !== undefined && declaredHash !== sha256Hex(request.body)) {
+    const payloadHash = sha256Hex(request.body);
+    if (declaredHash !== undefined && declaredHash !== payloadHash) {
       throw new AuthenticationException(
         'InvalidSignatureException',
         'x-amz-content-sha256 does not match the body',
@@ -162,20 +162,16 @@ export class SigV4Verifier {
       );
     }
 
-    const signed = await this.signerFor(principal).sign(
-      new HttpRequest({
-        method: request.method,
-        protocol: 'https:',
-        hostname: 'unused',
-        // As sent: the signer escapes it once more, as AWS does for every service but S3.
-        path: request.path,
-        query: parseQuery(request.query),
-        headers,
-        body: request.body,
-      }),
-      { signingDate: signedAt },
+    const expected = this.signatures.signature(
+      principal.secretAccessKey,
+      // The path as sent: it is escaped once more, as AWS does for every service but S3.
+      { method: request.method, path: request.path, query: parseQuery(request.query), headers },
+      signedAt
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z')
+        .replace(/[-:]/g, ''),
+      payloadHash,
     );
-    const expected = /Signature=([0-9a-f]{64})$/.exec(String(signed.headers.authorization))?.[1] ?? '';
     if (!timingSafeEqual(Buffer.from(expected), Buffer.from(signature))) {
       throw new AuthenticationException(
         'InvalidSignatureException',
@@ -189,25 +185,6 @@ export class SigV4Verifier {
       tags: principal.tags,
       ...(principal.session ? { session: principal.session } : {}),
     };
-  }
-
-  private signerFor(principal: PrincipalWithSecret): SignatureV4 {
-    // Keyed by the secret itself (already in memory here): no hash of it on every request. A rotated
-    // or re-derived secret gets a signer of its own.
-    const cacheKey = `${principal.accessKeyId}:${principal.secretAccessKey}`;
-    let signer = this.signers.get(cacheKey);
-    if (!signer) {
-      signer = new SignatureV4({
-        credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey },
-        region: this.options.region,
-        service: this.options.service,
-        sha256: Hash.bind(null, 'sha256'),
-        applyChecksum: false,
-      });
-      if (this.signers.size >= SigV4Verifier.MAX_SIGNERS) this.signers.clear();
-      this.signers.set(cacheKey, signer);
-    }
-    return signer;
   }
 }
 

@@ -1,0 +1,146 @@
+import { createHash, createHmac } from 'node:crypto';
+
+/**
+ * The SigV4 signature a request should carry, computed as AWS's own signer (`@smithy/signature-v4`)
+ * computes it when it signs, without its per-request objects: the same path normalisation and double
+ * escaping, query and header canonicalisation, and the headers it never signs (`authorization`,
+ * `date`, `user-agent`, `proxy-*`, `sec-*`, …). The signing key is derived once per secret, day,
+ * region and service. `libs/auth/sigv4.properties.test.ts` signs with the AWS signer and checks that
+ * this accepts exactly what it signs.
+ */
+
+/** Headers the AWS signer drops before it signs (it sets `x-amz-date` itself from the signing date). */
+const NEVER_SIGNED = new Set([
+  'authorization',
+  'date',
+  'x-amz-date',
+  'cache-control',
+  'connection',
+  'expect',
+  'from',
+  'keep-alive',
+  'max-forwards',
+  'pragma',
+  'referer',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'user-agent',
+  'x-amzn-trace-id',
+]);
+
+const hexEncode = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
+/** RFC 3986 escaping, as the AWS signer's `escapeUri`. */
+const escapeUri = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, hexEncode);
+
+/** The path as sent, normalised (empty and dot segments) and escaped once more, as for every service but S3. */
+function canonicalPath(sent: string): string {
+  // As the signer's HttpRequest does: a path always starts with a slash.
+  const path = sent.startsWith('/') ? sent : `/${sent}`;
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment.length === 0 || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  const normalized = `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${segments.length > 0 && path.endsWith('/') ? '/' : ''}`;
+  return escapeUri(normalized).replace(/%2F/g, '/');
+}
+
+function canonicalQuery(query: Record<string, string | string[]>): string {
+  const serialized = new Map<string, string>();
+  for (const key of Object.keys(query)) {
+    if (key.toLowerCase() === 'x-amz-signature') continue;
+    const value = query[key]!;
+    const encodedKey = escapeUri(key);
+    serialized.set(
+      encodedKey,
+      // The AWS signer keeps these in a plain object, where `__proto__` reads back as the object
+      // prototype: it signs "[object Object]" for that key. Signing the same accepts its requests.
+      encodedKey === '__proto__'
+        ? '[object Object]'
+        : typeof value === 'string'
+          ? `${encodedKey}=${escapeUri(value)}`
+          : value
+              .map((item) => `${encodedKey}=${escapeUri(item)}`)
+              .sort()
+              .join('&'),
+    );
+  }
+  return [...serialized.keys()]
+    .sort()
+    .map((key) => serialized.get(key))
+    .filter(Boolean)
+    .join('&');
+}
+
+const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+export class SigV4Signatures {
+  private readonly keys = new Map<string, Buffer>();
+
+  constructor(
+    private readonly region: string,
+    private readonly service: string,
+  ) {}
+
+  /**
+   * @param headers the headers the client signed (lower-case names), as received
+   * @param longDate `YYYYMMDDTHHMMSSZ` of the signing date
+   * @param payloadHash the hex SHA-256 of the body
+   */
+  signature(
+    secretAccessKey: string,
+    request: {
+      method: string;
+      path: string;
+      query: Record<string, string | string[]>;
+      headers: Record<string, string>;
+    },
+    longDate: string,
+    payloadHash: string,
+  ): string {
+    // No prototype: a header named like an Object member is a header like any other.
+    const canonical = Object.create(null) as Record<string, string>;
+    canonical['x-amz-date'] = longDate;
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (NEVER_SIGNED.has(name) || name.startsWith('proxy-') || name.startsWith('sec-')) continue;
+      canonical[name] = value
+        .replace(/[\r\n]/g, ' ')
+        .replace(/[ \t]+/g, ' ')
+        .replace(/^ | $/g, '');
+    }
+    const names = Object.keys(canonical).sort();
+    const canonicalRequest = [
+      request.method,
+      canonicalPath(request.path),
+      canonicalQuery(request.query),
+      names.map((name) => `${name}:${canonical[name]}`).join('\n'),
+      '',
+      names.join(';'),
+      payloadHash,
+    ].join('\n');
+    const shortDate = longDate.slice(0, 8);
+    const scope = `${shortDate}/${this.region}/${this.service}/aws4_request`;
+    const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+    return createHmac('sha256', this.signingKey(secretAccessKey, shortDate))
+      .update(stringToSign)
+      .digest('hex');
+  }
+
+  /** The day's signing key of a secret, derived once (bounded: temporary credentials come and go). */
+  private signingKey(secretAccessKey: string, shortDate: string): Buffer {
+    const cacheKey = `${shortDate}:${secretAccessKey}`;
+    let key = this.keys.get(cacheKey);
+    if (!key) {
+      key = [shortDate, this.region, this.service, 'aws4_request'].reduce<Buffer>(
+        (previous, part) => createHmac('sha256', previous).update(part).digest(),
+        Buffer.from(`AWS4${secretAccessKey}`),
+      );
+      if (this.keys.size >= 10_000) this.keys.clear();
+      this.keys.set(cacheKey, key);
+    }
+    return key;
+  }
+}
