@@ -76,7 +76,7 @@ export interface CompiledPolicy {
 }
 
 /** `*` any run of characters (line breaks too), `?` any one character; everything else literal. */
-function wildcard(pattern: string, flags = ''): RegExp {
+export function wildcard(pattern: string, flags = ''): RegExp {
   const body = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import { wildcard } from './iam-policy';
 
 /**
  * Who may assume a principal with a web identity token (STS `AssumeRoleWithWebIdentity`): tokens of
@@ -21,14 +22,7 @@ export const DEFAULT_SESSION_SECONDS = 3600;
 export const MIN_SESSION_SECONDS = 900;
 export const MAX_SESSION_SECONDS = 43_200;
 
-const like = (pattern: string, value: string): boolean =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    'su',
-  ).test(value);
+const like = (pattern: string, value: string): boolean => wildcard(pattern).test(value);
 
 /** Whether a verified token's subject is one the trust names. */
 export function subjectTrusted(trust: WebIdentityTrust, subject: string): boolean {

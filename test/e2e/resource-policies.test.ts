@@ -145,6 +145,11 @@ describe('resource policies on workload identities and credential providers', ()
         policy({ Effect: 'Allow', Principal: '*', Action: 'bedrock-agentcore:Nope', Resource: '*' }),
         /not an operation/,
       ],
+      // Escaped inside the JSON text, where the body parser cannot see it: the database could not store it.
+      [
+        policy({ Effect: 'Allow', Principal: '*', Action: '*', Resource: 'arn:aws:x:y:z:a\u0000b' }),
+        /policy: Statement\.0\.Resource must be well-formed Unicode text without NUL/,
+      ],
     ];
     for (const [text, message] of cases) {
       const err = await rejects(

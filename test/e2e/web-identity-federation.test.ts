@@ -21,6 +21,7 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignJWT, generateKeyPair, type JWTPayload } from 'jose';
 import { principalArn, workloadIdentityArn, credentialProviderArn } from '../../libs/wire/arn';
 import { startTestIdp, type TestIdp } from '../helpers/oidc-idp';
+import { allow } from '../helpers/principals';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 
 const AUDIENCE = 'mandate';
@@ -78,19 +79,10 @@ describe('workload identity federation: STS AssumeRoleWithWebIdentity for princi
     const d = test.stack.config.deployment;
     const created = await test.extension('CreatePrincipal', {
       name,
-      policyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: [
-              'bedrock-agentcore:GetWorkloadAccessTokenForUserId',
-              'bedrock-agentcore:GetResourceApiKey',
-            ],
-            Resource: [workloadIdentityArn(d, 'fed-agent'), credentialProviderArn(d, 'apikey', 'fed-key')],
-          },
-        ],
-      },
+      policyDocument: allow(
+        ['GetWorkloadAccessTokenForUserId', 'GetResourceApiKey'],
+        [workloadIdentityArn(d, 'fed-agent'), credentialProviderArn(d, 'apikey', 'fed-key')],
+      ),
       webIdentityTrust: trust(),
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));

@@ -46,14 +46,10 @@ export function auditCommands(program: Command): void {
     .requiredOption('--provider <name>', 'the OAuth2 credential provider')
     .action(
       action(program, async (client, options: { workload: string; userId: string; provider: string }) => {
-        const { workloadAccessToken } = await client.request(
-          'POST',
-          '/identities/GetWorkloadAccessTokenForUserId',
-          {
-            workloadName: options.workload,
-            userId: options.userId,
-          },
-        );
+        const { workloadAccessToken } = await client.operation('GetWorkloadAccessTokenForUserId', {
+          workloadName: options.workload,
+          userId: options.userId,
+        });
         return {
           json: await client.operation('RevokeResourceOauth2Connection', {
             workloadIdentityToken: workloadAccessToken,
