@@ -4,24 +4,33 @@ import type { TestIdp } from '../test/helpers/oidc-idp';
 import { startPostgres, type TestPostgres } from '../test/helpers/postgres';
 import { signedHeaders } from '../test/helpers/signed-fetch';
 import { startTestStack, testStackEnv, type TestStack } from '../test/helpers/stack';
+import { startApiProcess } from '../test/helpers/api-process';
 import { startWorkerProcess } from '../test/helpers/worker-process';
 import type { LoadTarget } from './harness';
 
 /**
  * What the benchmarks run against, as a deployment would: PostgreSQL, the Temporal dev server (SQLite),
- * the local Secrets Manager/KMS, the API in this process and the worker in its own (so its memory can
- * be read), and an in-process oidc-provider as the IdP.
+ * the local Secrets Manager/KMS, the worker in its own process (so its memory can be read), and an
+ * in-process oidc-provider as the IdP. The load goes to an API replica in its own process (`apiUrl`),
+ * as `npm run start:api` runs it: the API of this process shares its event loop with the IdP, the
+ * consent scenario's browserless consent and its baseline worker, which a deployment's API does not.
  */
 export interface BenchEnvironment {
   test: TestStack;
   idp: TestIdp;
   worker: ManagedProcess;
+  /** The API replica under load, in its own process. */
+  api: ManagedProcess;
+  apiUrl: string;
   /** A SigV4-signed request as the AWS SDK sends it, ready to replay (within the 5-minute skew window). */
   signed(path: string, body: unknown): Promise<LoadTarget['requests'][number]>;
   stop(): Promise<void>;
 }
 
-export async function startBenchEnvironment(): Promise<BenchEnvironment> {
+/** `api` runs the API replica under another entry point or environment (the profile's). */
+export async function startBenchEnvironment(
+  api: { program?: string; env?: Record<string, string> } = {},
+): Promise<BenchEnvironment> {
   const postgres: TestPostgres = await startPostgres();
   const test = await startTestStack(
     await testStackEnv({
@@ -35,15 +44,18 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   );
   const worker = await startWorkerProcess(test, 'bench-worker');
   const idp = await registerAgentAndIdp(test, { clientCredentialsTtlSeconds: 20 });
+  const replica = await startApiProcess(test, 'bench-api', api);
   const { config } = test.stack;
   return {
     test,
     idp,
     worker,
+    api: replica.process,
+    apiUrl: replica.url,
     async signed(path, body) {
       const text = JSON.stringify(body);
       const headers = await signedHeaders({
-        url: test.stack.apiUrl,
+        url: replica.url,
         path,
         body: text,
         credentials: test.adminCredentials(),
@@ -52,6 +64,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       return { path, headers, body: text };
     },
     async stop() {
+      await replica.process.stop();
       await worker.stop();
       await test.destroy();
       await idp.stop();

@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { consentAs } from '../test/helpers/consent-flow';
 import { startBenchEnvironment } from './environment';
@@ -40,36 +40,36 @@ function summarize(profile: { nodes: ProfileNode[]; samples?: number[] }) {
 }
 
 /**
- * `npm run bench:profile`: the API under the hot path's load (GetResourceOauth2Token from the vault,
- * c=10) with the V8 CPU profiler on, in the process that hosts it. Writes `hot-path.cpuprofile`
- * (open it in Chrome DevTools or speedscope for the flame graph) and prints self time by package and
- * by function.
+ * `npm run bench:profile`: the API replica of the bench (its own process) under the hot path's load
+ * (GetResourceOauth2Token from the vault, c=10) with the V8 CPU profiler on for the measured period
+ * only. Writes `hot-path.cpuprofile` (open it in Chrome DevTools or speedscope for the flame graph)
+ * and prints self time by package and by function.
  */
 async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const env = await startBenchEnvironment();
-  const session = new Session();
-  session.connect();
+  const file = resolve('hot-path.cpuprofile');
+  rmSync(file, { force: true });
+  const env = await startBenchEnvironment({
+    program: join(__dirname, 'profiled-api.ts'),
+    env: { MANDATE_BENCH_PROFILE: file },
+  });
+  const profiler = () => process.kill(env.api.pid!, 'SIGUSR2');
   try {
     const { wat } = await consentAs(env.test, env.idp, 'profile-user', ['read']);
     const target = async () => ({
-      origin: env.test.stack.apiUrl,
+      origin: env.apiUrl,
       requests: [await env.signed(TOKEN_PATH, tokenRequest(wat))],
     });
     await runLoad(await target(), { concurrency: 10, warmupMs: 1000, durationMs: 1000 });
-    await session.post('Profiler.enable');
-    await session.post('Profiler.setSamplingInterval', { interval: 200 });
-    await session.post('Profiler.start');
+    profiler();
     const load = await runLoad(await target(), { concurrency: 10, warmupMs: 0, durationMs: 8000 });
-    const { profile } = await session.post('Profiler.stop');
-    const file = resolve('hot-path.cpuprofile');
-    writeFileSync(file, JSON.stringify(profile));
-    const summary = summarize(profile);
+    profiler();
+    while (!existsSync(file)) await sleep(100);
+    const summary = summarize(JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] });
     process.stdout.write(
       `load: ${JSON.stringify(load)}\n\n## self time by package\n${summary.packages.join('\n')}\n\n## self time by function\n${summary.functions.join('\n')}\n\nprofile written to ${file}\n`,
     );
   } finally {
-    session.disconnect();
     await env.stop();
   }
 }

@@ -87,7 +87,7 @@ export async function growth(
     );
     const hot = await repeatLoad(
       async () => ({
-        origin: env.test.stack.apiUrl,
+        origin: env.apiUrl,
         requests: await Promise.all(wats.map((wat) => env.signed(TOKEN_PATH, tokenRequest(wat)))),
       }),
       load,

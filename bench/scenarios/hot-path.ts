@@ -24,11 +24,11 @@ export async function hotPath(
 ) {
   const { wat } = await consentAs(env.test, env.idp, 'bench-user', ['read']);
   const mandate = async (): Promise<LoadTarget> => ({
-    origin: env.test.stack.apiUrl,
+    origin: env.apiUrl,
     requests: [await env.signed(TOKEN_PATH, tokenRequest(wat))],
   });
   const probe = (await mandate()).requests[0]!;
-  const answer = await fetch(`${env.test.stack.apiUrl}${probe.path}`, {
+  const answer = await fetch(`${env.apiUrl}${probe.path}`, {
     method: 'POST',
     headers: probe.headers,
     body: probe.body,

@@ -46,7 +46,7 @@ export async function vaultGrowth(
     const seedSeconds = (performance.now() - started) / 1000;
     const hot = await repeatLoad(
       async () => ({
-        origin: env.test.stack.apiUrl,
+        origin: env.apiUrl,
         requests: await Promise.all(wats.map((wat) => env.signed(TOKEN_PATH, tokenRequest(wat)))),
       }),
       load,

@@ -28,7 +28,7 @@ export async function watOverHttp(
       .data()
       .send(new GetWorkloadAccessTokenForUserIdCommand({ workloadName: 'agent', userId: 'alice' }))
   ).workloadAccessToken!;
-  const origin = env.test.stack.apiUrl;
+  const origin = env.apiUrl;
   const mint = await repeatLoad(
     async () => ({
       origin,

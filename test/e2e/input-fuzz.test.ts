@@ -22,6 +22,7 @@ import {
   ResourceNotFoundException,
   type BedrockAgentCoreControlClient,
 } from '@aws-sdk/client-bedrock-agentcore-control';
+import { DATA_PLANE_OPERATIONS } from '../../apps/api/src/data-plane/data-plane-operations';
 import { OPERATION, type OperationMetadata } from '../../apps/api/src/wire/operation.decorator';
 import { rejects } from '../helpers/assert';
 import {
@@ -256,7 +257,7 @@ const EXTENSION_MODELS: Record<string, Member[]> = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// The operations Mandate serves, read from its controllers
+// The operations Mandate serves, read from its controllers and its data-plane routes
 
 interface ServedOperation extends ModelOperation {
   /** Where the model came from: an AWS SDK client, or this file for an extension. */
@@ -303,6 +304,17 @@ async function servedOperations(): Promise<ServedOperation[]> {
         });
       }
     }
+  }
+  for (const { url, operation } of DATA_PLANE_OPERATIONS) {
+    const model = models.get(operation.name);
+    out.push({
+      name: operation.name,
+      source: model ? model.client : 'extension',
+      method: model?.method ?? 'POST',
+      path: model?.path ?? url,
+      input: model?.input ?? EXTENSION_MODELS[operation.name] ?? [],
+      served: { method: 'POST', path: url },
+    });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -5,6 +5,9 @@ import { PrincipalsRepository } from '../../../libs/auth/principals.repository';
 import type { Config } from '../../../libs/config/config';
 import type { Logger } from '../../../libs/logging/logger';
 import type { Runtime } from '../../../libs/runtime/runtime';
+import { AccessPolicy } from '../../../libs/auth/policy';
+import { WorkloadAccessTokens } from '../../../libs/auth/workload-access-token';
+import { OperationAccess } from './auth/operation-access';
 import { SIGV4_VERIFIER, SigV4Guard } from './auth/sigv4.guard';
 import { principalLookup } from '../../../libs/auth/session-principals';
 import { SessionCredentials } from '../../../libs/auth/temporary-credentials';
@@ -64,6 +67,17 @@ export class ApiModule {
               },
               principalLookup(principals, sessions),
             ),
+        },
+        {
+          provide: OperationAccess,
+          inject: [SIGV4_VERIFIER, WorkloadAccessTokens, CONFIG, PrincipalsRepository, AccessPolicy],
+          useFactory: (
+            verifier: SigV4Verifier,
+            wats: WorkloadAccessTokens,
+            config: Config,
+            principals: PrincipalsRepository,
+            access: AccessPolicy,
+          ) => new OperationAccess(verifier, wats, config, principals, access),
         },
         { provide: APP_GUARD, useClass: SigV4Guard },
         {

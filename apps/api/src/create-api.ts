@@ -5,7 +5,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NestPinoLogger } from '../../../libs/logging/logger';
 import type { Runtime } from '../../../libs/runtime/runtime';
 import { ApiModule } from './api.module';
+import { ApiKeyProvidersService } from './api-key-providers/api-key-providers.service';
 import { registerAuditHook } from './audit/audit-hook';
+import { OperationAccess } from './auth/operation-access';
+import { registerDataPlane } from './data-plane/register-data-plane';
+import { ResourceTokensService } from './resource-tokens/resource-tokens.service';
+import { UserConsent } from './resource-tokens/user-consent';
+import { WorkloadAccessTokensService } from './workload-access-tokens/workload-access-tokens.service';
 import { sendWireError } from './wire/aws-exception.filter';
 import { BODY_LIMIT_BYTES, registerJsonBody } from './wire/json-body';
 import { registerFormBody } from './wire/form-body';
@@ -57,5 +63,16 @@ export async function createApi(runtime: Runtime): Promise<NestFastifyApplicatio
     // Our own JSON parser (registerJsonBody) keeps the raw bytes that SigV4 signs.
     bodyParser: false,
   });
+  registerDataPlane(
+    fastify,
+    app.get(OperationAccess),
+    {
+      resourceTokens: app.get(ResourceTokensService),
+      consent: app.get(UserConsent),
+      apiKeys: app.get(ApiKeyProvidersService),
+      workloadAccessTokens: app.get(WorkloadAccessTokensService),
+    },
+    runtime.log.child({ component: 'api' }),
+  );
   return app;
 }

@@ -2,14 +2,10 @@ import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { parseInput } from '../../../../libs/wire/validation';
 import { listInput, providerNameInput } from '../credential-providers/credential-provider.schemas';
 import { named, Operation } from '../wire/operation.decorator';
-import {
-  createApiKeyProviderInput,
-  getResourceApiKeyInput,
-  updateApiKeyProviderInput,
-} from './api-key-provider.schemas';
+import { createApiKeyProviderInput, updateApiKeyProviderInput } from './api-key-provider.schemas';
 import { ApiKeyProvidersService } from './api-key-providers.service';
 
-/** API key credential providers (control plane) and GetResourceApiKey (data plane). */
+/** API key credential providers (control plane); GetResourceApiKey is a data-plane route. */
 @Controller('identities')
 export class ApiKeyProvidersController {
   constructor(@Inject(ApiKeyProvidersService) private readonly service: ApiKeyProvidersService) {}
@@ -47,16 +43,5 @@ export class ApiKeyProvidersController {
   @Operation('DeleteApiKeyCredentialProvider', { resources: named('apikey', 'name') })
   async delete(@Body() body: unknown): Promise<void> {
     await this.service.delete(parseInput(providerNameInput, body).name);
-  }
-
-  @Post('api-key')
-  @HttpCode(200)
-  @Operation('GetResourceApiKey', {
-    watField: 'workloadIdentityToken',
-    resources: named('apikey', 'resourceCredentialProviderName'),
-  })
-  apiKey(@Body() body: unknown) {
-    // The guard has verified the workload access token and the caller's right to its workload.
-    return this.service.apiKey(parseInput(getResourceApiKeyInput, body).resourceCredentialProviderName);
   }
 }

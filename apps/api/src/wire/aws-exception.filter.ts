@@ -16,21 +16,26 @@ export function sendWireError(reply: FastifyReply, error: WireError): void {
     .send(JSON.stringify(error.body()));
 }
 
+/**
+ * The one error funnel of every operation (Nest's handlers through AwsExceptionFilter, the data
+ * plane's routes directly): the AWS error shape, a log line for what was not expected, and a short
+ * one for refused callers.
+ */
+export function answerError(log: Logger, err: unknown, reply: FastifyReply): void {
+  const wire = toWireError(err);
+  if (wire instanceof InternalServerException && wire !== err) {
+    log.error({ err }, 'unhandled error');
+  } else if (wire.status === 403) {
+    log.info({ type: wire.type, reason: (wire as AuthenticationException).message }, 'request refused');
+  }
+  sendWireError(reply, wire);
+}
+
 @Catch()
 export class AwsExceptionFilter implements ExceptionFilter {
   constructor(private readonly log: Logger) {}
 
   catch(err: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const wire = toWireError(err);
-    if (wire instanceof InternalServerException && wire !== err) {
-      this.log.error({ err }, 'unhandled error');
-    } else if (wire.status === 403) {
-      this.log.info(
-        { type: wire.type, reason: (wire as AuthenticationException).message },
-        'request refused',
-      );
-    }
-    sendWireError(reply, wire);
+    answerError(this.log, err, host.switchToHttp().getResponse<FastifyReply>());
   }
 }

@@ -2,11 +2,10 @@ import { Module } from '@nestjs/common';
 import { JwtVerifier } from '../../../../libs/auth/jwt.verifier';
 import { WorkloadAccessTokens } from '../../../../libs/auth/workload-access-token';
 import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
-import { WorkloadAccessTokensController } from './workload-access-tokens.controller';
 import { WorkloadAccessTokensService } from './workload-access-tokens.service';
 
+/** The three GetWorkloadAccessToken* operations, served as data-plane routes (data-plane/). */
 @Module({
-  controllers: [WorkloadAccessTokensController],
   providers: [
     {
       provide: WorkloadAccessTokensService,
