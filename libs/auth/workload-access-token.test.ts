@@ -112,6 +112,7 @@ describe('workload access tokens', () => {
   it('never outlives the user token it was minted from, and expires', async () => {
     const notAfter = Math.floor(clock / 1000) + 120;
     const token = await wats.mint({ workloadName: 'agent-a', notAfter });
+    // Verified once, so its claims are kept: expiry must still be checked on the next use.
     assert.equal((await wats.verify(token)).expiresAt, notAfter * 1000);
     const saved = clock;
     clock += 121_000;
@@ -122,6 +123,8 @@ describe('workload access tokens', () => {
   it('rotates keys: publishes the next one ahead, keeps verifying old tokens, then retires the old key', async () => {
     const old = await wats.mint({ workloadName: 'agent-a' });
     const oldKid = decodeProtectedHeader(old).kid;
+    // Verified once, so its claims are kept: a retired key must still refuse it below.
+    assert.equal((await wats.verify(old)).workloadName, 'agent-a');
 
     // A second replica on the same database sees every key the first one publishes.
     const replica = new WatKeyRing(vault.db, vault.envelope, {

@@ -40,6 +40,9 @@ export function sameUser(a: WatUser | undefined, b: WatUser | undefined): boolea
   return false;
 }
 
+/** Enough for every agent's current token on a busy replica; a miss only costs one decryption. */
+const DECRYPTED_CLAIMS_KEPT = 10_000;
+
 /**
  * Workload access tokens: a JWE (`dir`, `A256GCM`, `typ: wat+jwt`) under a rotating server key named
  * by `kid`, so they are opaque to callers, tamper-evident, and verified in memory. Each binds one
@@ -51,6 +54,13 @@ export function sameUser(a: WatUser | undefined, b: WatUser | undefined): boolea
  * const wat = await wats.verify(token, { workloadName: 'crm-agent' });
  */
 export class WorkloadAccessTokens {
+  /**
+   * Claims of tokens already decrypted, by token: an agent presents the same token on every tool
+   * call, and decryption was a twentieth of the vault hit's CPU. The key and the expiry are still
+   * checked on every use, so a retired key or an expired token is refused as before.
+   */
+  private readonly decrypted = new Map<string, WatClaims>();
+
   constructor(
     private readonly keys: WatKeyRing,
     private readonly options: { issuer: string; ttlSeconds: number; now?: () => number },
@@ -104,19 +114,7 @@ export class WorkloadAccessTokens {
         'unknown_key',
         'workloadIdentityToken was made with a key that is retired or unknown',
       );
-    let claims: WatClaims;
-    try {
-      claims = JSON.parse(decryptDirA256Gcm(token, key.secret)) as WatClaims;
-    } catch {
-      throw new WatRejectedError('invalid', 'workloadIdentityToken was not issued by this service');
-    }
-    if (
-      claims.iss !== this.options.issuer ||
-      typeof claims.wl !== 'string' ||
-      typeof claims.exp !== 'number'
-    ) {
-      throw new WatRejectedError('invalid', 'workloadIdentityToken was not issued by this service');
-    }
+    const claims = this.decrypted.get(token) ?? this.decrypt(token, key.secret);
     if (claims.exp * 1000 <= this.now())
       throw new WatRejectedError('expired', 'workloadIdentityToken has expired');
     const wat: WorkloadAccessToken = {
@@ -135,5 +133,28 @@ export class WorkloadAccessTokens {
       throw new WatRejectedError('wrong_user', 'workloadIdentityToken was issued for another user');
     }
     return wat;
+  }
+
+  private decrypt(token: string, secret: Buffer): WatClaims {
+    let claims: WatClaims;
+    try {
+      claims = JSON.parse(decryptDirA256Gcm(token, secret)) as WatClaims;
+    } catch {
+      throw new WatRejectedError('invalid', 'workloadIdentityToken was not issued by this service');
+    }
+    if (
+      claims.iss !== this.options.issuer ||
+      typeof claims.wl !== 'string' ||
+      typeof claims.exp !== 'number'
+    ) {
+      throw new WatRejectedError('invalid', 'workloadIdentityToken was not issued by this service');
+    }
+    // Oldest first out; an expired token is refused before it is looked up again, so it only waits here.
+    if (this.decrypted.size >= DECRYPTED_CLAIMS_KEPT) {
+      const oldest = this.decrypted.keys().next();
+      if (!oldest.done) this.decrypted.delete(oldest.value);
+    }
+    this.decrypted.set(token, claims);
+    return claims;
   }
 }
