@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Metrics } from '../../libs/metrics/metrics';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AuditEvent } from '../../libs/audit/audit-log';
@@ -108,6 +109,7 @@ function fakes(
       lifecycles.push(input);
       return Promise.resolve();
     },
+    metrics: new Metrics({ role: 'worker' }),
     timing: TIMING,
     audit: {
       record: (event: AuditEvent) => {

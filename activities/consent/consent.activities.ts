@@ -2,6 +2,7 @@ import { storedFromTokenResponse } from '../../libs/vault/token-response';
 import { callbackUrl } from '../../libs/providers/callback-url';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AuditLog } from '../../libs/audit/audit-log';
+import type { Metrics } from '../../libs/metrics/metrics';
 import type { ConnectionsRepository } from '../../libs/vault/connections.repository';
 import type { SessionsRepository } from '../../libs/consent/sessions.repository';
 import type { OAuthClients, TokenSet } from '../../libs/oauth/oauth-client';
@@ -11,7 +12,7 @@ import type {
   ConnectionLifecycleInput,
   LifecycleTiming,
 } from '../../workflows/connection-lifecycle/definitions';
-import { loadProviderClient, withClientSecretRetry } from '../oauth/provider-client';
+import { grantOutcome, loadProviderClient, withClientSecretRetry } from '../oauth/provider-client';
 
 /** Dependencies of the consent activities (the worker builds them: apps/worker/src/activity-deps.ts). */
 export interface ConsentDeps {
@@ -25,6 +26,7 @@ export interface ConsentDeps {
   startLifecycle: (input: ConnectionLifecycleInput) => Promise<void>;
   timing: LifecycleTiming;
   audit: Pick<AuditLog, 'record'>;
+  metrics: Pick<Metrics, 'grant' | 'consent'>;
   now?: () => Date;
 }
 
@@ -44,6 +46,7 @@ export function createConsentActivities(deps: ConsentDeps) {
         throw ApplicationFailure.nonRetryable('The session has no authorization code', 'no_code');
       }
       const query = new URLSearchParams(sealed.callback.query);
+      const on = { workload: session.workloadName, provider: session.providerName };
       const tokens: TokenSet = await withClientSecretRetry(async (force) => {
         const provider = await loadProviderClient(
           deps.providers,
@@ -59,7 +62,11 @@ export function createConsentActivities(deps: ConsentDeps) {
           state: query.get('state') ?? '',
           ...(sealed.secrets.nonce ? { nonce: sealed.secrets.nonce } : {}),
         });
+      }).catch((err: unknown) => {
+        deps.metrics.grant('authorization_code', grantOutcome(err), on);
+        throw err;
       });
+      deps.metrics.grant('authorization_code', 'Success', on);
       const at = now();
       const stored = storedFromTokenResponse(
         tokens,
@@ -95,6 +102,11 @@ export function createConsentActivities(deps: ConsentDeps) {
         resource: session.providerName,
         userHash: session.userHash,
         outcome: input.status === 'COMPLETED' ? 'Success' : (input.failure ?? 'FAILED'),
+      });
+      deps.metrics.consent(input.status === 'COMPLETED' ? 'completed' : 'failed', {
+        workload: session.workloadName,
+        provider: session.providerName,
+        ...(input.status === 'COMPLETED' ? {} : { reason: input.failure ?? 'FAILED' }),
       });
       if (input.status !== 'COMPLETED') return;
       await deps.startLifecycle({

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Metrics } from '../../libs/metrics/metrics';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Connection, ConnectionTokens } from '../../libs/vault/connections.repository';
@@ -48,6 +49,7 @@ function fakes(answers: (() => Promise<TokenSet>)[]) {
       forget: () => undefined,
     },
     assumedLifetimeMs: 3_600_000,
+    metrics: new Metrics({ role: 'worker' }),
     audit: { record: () => Promise.resolve() },
     now: () => NOW,
   } as unknown as LifecycleDeps;

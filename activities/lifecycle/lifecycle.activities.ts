@@ -1,13 +1,19 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { storedFromTokenResponse } from '../../libs/vault/token-response';
 import type { AuditLog, AuditEvent } from '../../libs/audit/audit-log';
+import type { Metrics } from '../../libs/metrics/metrics';
 import type { ConnectionsRepository } from '../../libs/vault/connections.repository';
 import type { ExchangeSubjectsRepository } from '../../libs/vault/exchange-subjects.repository';
 import type { OAuthClients } from '../../libs/oauth/oauth-client';
 import type { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
 import type { SecretStore } from '../../libs/secrets/secret-store';
 import type { LifecycleGrant, RenewalFailure } from '../../workflows/connection-lifecycle/definitions';
-import { loadProviderClient, withClientSecretRetry, type LoadedProvider } from '../oauth/provider-client';
+import {
+  grantOutcome,
+  loadProviderClient,
+  withClientSecretRetry,
+  type LoadedProvider,
+} from '../oauth/provider-client';
 
 type Grant = LifecycleGrant;
 
@@ -20,6 +26,7 @@ export interface LifecycleDeps {
   /** Lifetime assumed for an access token whose answer had no `expires_in`. */
   assumedLifetimeMs: number;
   audit: Pick<AuditLog, 'record'>;
+  metrics: Pick<Metrics, 'grant'>;
   now?: () => Date;
 }
 
@@ -68,6 +75,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       const event = auditEvent('Lifecycle.Renew', input, stored?.connection.userHash ?? input.userHash, {
         grant: kind,
       });
+      const on = { workload: input.workloadName, provider: input.providerName };
       const tokens = await withClientSecretRetry(async (force) => {
         const subject = kind === 'token_exchange' ? await liveSubject(input.connectionId) : '';
         const provider = await loadProviderClient(deps.providers, deps.secrets, input.providerName, force);
@@ -76,6 +84,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         if (grant?.kind === 'token_exchange') return exchange(provider, grant, subject);
         return deps.oauth.refresh(provider, refreshToken ?? '');
       }).catch(async (err: unknown) => {
+        deps.metrics.grant(kind, grantOutcome(err), on);
         // Permanent failures are recorded once; transient ones are retried and recorded when they settle.
         if (err instanceof ApplicationFailure && err.nonRetryable)
           await deps.audit.record({ ...event, outcome: err.type ?? 'Failure' });
@@ -99,6 +108,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       });
       await deps.connections.save(renewed.connection, renewed.tokens, at);
       await deps.audit.record({ ...event, outcome: 'Success' });
+      deps.metrics.grant(kind, 'Success', on);
       // Always set: an assumed lifetime stands in for a missing expires_in.
       return { expiresAt: renewed.connection.expiresAt!.toISOString() };
     },

@@ -68,3 +68,12 @@ function classify(err: unknown): unknown {
   }
   return err;
 }
+
+/**
+ * A failed grant as metrics count it: the OAuth error code of a refusal (what `withClientSecretRetry`
+ * throws), else `unavailable` (a failure Temporal retries: network, 5xx).
+ */
+export function grantOutcome(err: unknown): string {
+  if (err instanceof ApplicationFailure && err.nonRetryable) return err.type ?? 'Failure';
+  return 'unavailable';
+}

@@ -1,4 +1,5 @@
 import type { AuditLog } from '../../libs/audit/audit-log';
+import type { Metrics } from '../../libs/metrics/metrics';
 import type { SecretStore } from '../../libs/secrets/secret-store';
 import type { SecretVersionsRepository } from '../../libs/secrets/secret-versions.repository';
 
@@ -6,6 +7,7 @@ export interface SecretWatchDeps {
   secrets: Pick<SecretStore, 'currentVersion' | 'invalidate'>;
   versions: SecretVersionsRepository;
   audit: Pick<AuditLog, 'record'>;
+  metrics: Pick<Metrics, 'secretRotated'>;
   now?: () => Date;
 }
 
@@ -26,6 +28,7 @@ export function createSecretWatchActivities(deps: SecretWatchDeps) {
       const { changedFrom } = await deps.versions.record(arn, versionId, now());
       if (changedFrom === undefined) return { watched: true, rotated: false };
       deps.secrets.invalidate(arn);
+      deps.metrics.secretRotated();
       await deps.audit.record({
         actor: 'mandate',
         operation: 'SecretWatch.Rotated',

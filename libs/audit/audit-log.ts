@@ -4,6 +4,7 @@ import { sql, type Selectable } from 'kysely';
 import type { VaultDb } from '../db/database';
 import type { AuditEventsTable } from '../db/schema';
 import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics/metrics';
 
 /** One thing that happened: who did what to which resource, and how it ended. Never a secret. */
 export interface AuditEvent {
@@ -96,6 +97,7 @@ export class AuditLog {
   constructor(
     private readonly db: VaultDb,
     private readonly log: Logger,
+    private readonly metrics?: Pick<Metrics, 'audit'>,
   ) {}
 
   record(event: AuditEvent): Promise<void> {
@@ -120,7 +122,9 @@ export class AuditLog {
       this.queue = [];
       try {
         await this.append(batch);
+        this.metrics?.audit('written', batch.length);
       } catch (err) {
+        this.metrics?.audit('failed', batch.length);
         // The service keeps serving; the failure is loud in the log, with event names only.
         this.log.error(
           { err, operations: batch.map((b) => b.event.operation) },

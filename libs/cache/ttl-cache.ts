@@ -9,7 +9,15 @@
 export class TtlCache<K, V> {
   private readonly entries = new Map<K, { value: Promise<V>; at: number }>();
 
-  constructor(private readonly options: { ttlMs: number; maxEntries: number; now?: () => number }) {}
+  constructor(
+    private readonly options: {
+      ttlMs: number;
+      maxEntries: number;
+      now?: () => number;
+      /** Told of every lookup, hit or not (Metrics.cacheObserver). */
+      observe?: (hit: boolean) => void;
+    },
+  ) {}
 
   private now() {
     return this.options.now?.() ?? Date.now();
@@ -17,7 +25,11 @@ export class TtlCache<K, V> {
 
   get(key: K, load: () => Promise<V>): Promise<V> {
     const hit = this.entries.get(key);
-    if (hit && this.now() - hit.at < this.options.ttlMs) return hit.value;
+    if (hit && this.now() - hit.at < this.options.ttlMs) {
+      this.options.observe?.(true);
+      return hit.value;
+    }
+    this.options.observe?.(false);
     const value = load();
     this.entries.delete(key);
     this.entries.set(key, { value, at: this.now() });

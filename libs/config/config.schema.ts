@@ -63,6 +63,9 @@ export const environmentSchema = z.object({
   MANDATE_VAULT_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   MANDATE_SESSION_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(600),
   MANDATE_CODEC_TOKEN: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
+  MANDATE_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
+  MANDATE_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  MANDATE_WORKER_METRICS_PORT: port.default(9464),
   MANDATE_REFRESH_SKEW_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
   MANDATE_REFRESH_JITTER_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   MANDATE_LIFECYCLE_CYCLES_PER_RUN: z.coerce.number().int().min(1).max(1000).default(50),
@@ -156,6 +159,12 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
      * replayed from their (short) history when their timer fires, so memory stays flat as connections grow.
      */
     worker: { maxCachedWorkflows: env.MANDATE_WORKER_MAX_CACHED_WORKFLOWS },
+    metrics: {
+      /** When set, scrapes need `Authorization: Bearer <token>`. */
+      token: env.MANDATE_METRICS_TOKEN,
+      /** Where a worker in its own process serves `/metrics` (the API serves it on its own port). */
+      worker: { host: env.MANDATE_WORKER_METRICS_HOST, port: env.MANDATE_WORKER_METRICS_PORT },
+    },
     /** How long the hot path may reuse a principal, a provider or a connection it read. */
     cache: { ttlMs: env.MANDATE_CACHE_TTL_SECONDS * 1000 },
     consent: { sessionTtlMs: env.MANDATE_SESSION_TTL_SECONDS * 1000 },

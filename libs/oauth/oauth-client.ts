@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import { CodedError } from '../errors/coded-error';
+import type { IdpCall } from '../metrics/metrics';
 import type { Oauth2ProviderConfig } from '../providers/provider-config';
 import { vendorSpec, type VendorQuirks } from '../providers/vendors';
 
@@ -29,6 +30,8 @@ export interface OAuthClientOptions {
   /** Plain http to loopback/private IdPs, only where the configuration allows private networks. */
   allowInsecureRequests: boolean;
   cacheTtlMs?: number;
+  /** Times every call to an authorization server (Metrics.timeIdpCall). */
+  timeCall?: <T>(provider: string, call: IdpCall, run: () => Promise<T>) => Promise<T>;
 }
 
 export interface TokenSet {
@@ -119,18 +122,22 @@ export class OAuthClients {
     checks: { codeVerifier: string; state: string; nonce?: string },
   ): Promise<TokenSet> {
     const configuration = await this.configuration(provider);
-    const response = await client.authorizationCodeGrant(configuration, callbackUrl, {
-      pkceCodeVerifier: checks.codeVerifier,
-      expectedState: checks.state,
-      ...(checks.nonce ? { expectedNonce: checks.nonce } : { idTokenExpected: false }),
-    });
+    const response = await this.timed(provider, 'authorization_code', () =>
+      client.authorizationCodeGrant(configuration, callbackUrl, {
+        pkceCodeVerifier: checks.codeVerifier,
+        expectedState: checks.state,
+        ...(checks.nonce ? { expectedNonce: checks.nonce } : { idTokenExpected: false }),
+      }),
+    );
     return toTokenSet(response, vendorSpec(provider.vendor)?.quirks ?? {});
   }
 
   /** Exchanges a refresh token (RFC 6749 §6). The answer may or may not carry a new refresh token. */
   async refresh(provider: ProviderClient, refreshToken: string): Promise<TokenSet> {
     const configuration = await this.configuration(provider);
-    const response = await client.refreshTokenGrant(configuration, refreshToken);
+    const response = await this.timed(provider, 'refresh_token', () =>
+      client.refreshTokenGrant(configuration, refreshToken),
+    );
     return toTokenSet(response, vendorSpec(provider.vendor)?.quirks ?? {});
   }
 
@@ -145,7 +152,9 @@ export class OAuthClients {
   ): Promise<boolean> {
     const configuration = await this.configuration(provider);
     if (!configuration.serverMetadata().revocation_endpoint) return false;
-    await client.tokenRevocation(configuration, token, { token_type_hint: hint });
+    await this.timed(provider, 'revocation', () =>
+      client.tokenRevocation(configuration, token, { token_type_hint: hint }),
+    );
     return true;
   }
 
@@ -159,7 +168,9 @@ export class OAuthClients {
     if (request.scopes.length > 0) parameters.set('scope', request.scopes.join(' '));
     for (const resource of request.resources ?? []) parameters.append('resource', resource);
     for (const audience of request.audiences ?? []) parameters.append('audience', audience);
-    const response = await client.clientCredentialsGrant(configuration, parameters);
+    const response = await this.timed(provider, 'client_credentials', () =>
+      client.clientCredentialsGrant(configuration, parameters),
+    );
     return toTokenSet(response, {});
   }
 
@@ -198,8 +209,14 @@ export class OAuthClients {
     if (request.scopes.length > 0) parameters.set('scope', request.scopes.join(' '));
     for (const resource of request.resources ?? []) parameters.append('resource', resource);
     for (const audience of request.audiences ?? []) parameters.append('audience', audience);
-    const response = await client.genericGrantRequest(configuration, grantType, parameters);
+    const response = await this.timed(provider, 'token_exchange', () =>
+      client.genericGrantRequest(configuration, grantType, parameters),
+    );
     return toTokenSet(response, {});
+  }
+
+  private timed<T>(provider: ProviderClient, call: IdpCall, run: () => Promise<T>): Promise<T> {
+    return this.options.timeCall ? this.options.timeCall(provider.name, call, run) : run();
   }
 
   private async build(provider: ProviderClient): Promise<client.Configuration> {
@@ -212,18 +229,19 @@ export class OAuthClients {
     const clientId = config.clientId ?? '';
     let configuration: client.Configuration;
     if ('discoveryUrl' in config.discovery) {
-      configuration = await client
-        .discovery(new URL(config.discovery.discoveryUrl), clientId, undefined, auth, {
+      const discoveryUrl = new URL(config.discovery.discoveryUrl);
+      configuration = await this.timed(provider, 'discovery', () =>
+        client.discovery(discoveryUrl, clientId, undefined, auth, {
           [client.customFetch]: fetch,
           ...(this.options.allowInsecureRequests ? { execute: [client.allowInsecureRequests] } : {}),
-        })
-        .catch((err: unknown) => {
-          throw new OAuthError(
-            'discovery_failed',
-            `The discovery document of credential provider ${provider.name} could not be read; try again later`,
-            { cause: err },
-          );
-        });
+        }),
+      ).catch((err: unknown) => {
+        throw new OAuthError(
+          'discovery_failed',
+          `The discovery document of credential provider ${provider.name} could not be read; try again later`,
+          { cause: err },
+        );
+      });
     } else {
       const m = config.discovery.authorizationServerMetadata;
       configuration = new client.Configuration(

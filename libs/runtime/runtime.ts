@@ -36,6 +36,7 @@ import { TokenVaultKeys } from '../vault/token-vault';
 import { SecretStore } from '../secrets/secret-store';
 import { SecretVersionsRepository } from '../secrets/secret-versions.repository';
 import { LocalKeyEncryptionKey } from '../vault/key-encryption-key';
+import { Metrics, type ProcessRole } from '../metrics/metrics';
 
 /** The shared resources of a Mandate process: the API and the worker are built on top of these. */
 export interface Runtime {
@@ -69,6 +70,8 @@ export interface Runtime {
   sessionCredentials: SessionCredentials;
   /** The append-only, hash-chained record of every operation and of the service's own token work. */
   audit: AuditLog;
+  /** This process's Prometheus metrics (served at the API's `/metrics`, and by the worker's own listener). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -99,7 +102,12 @@ const compileStoredPolicy = (document: unknown) => compilePolicy(document, KNOWN
 export const resourcePolicyKind = (config: Config) =>
   ({ kind: 'resource', accountId: config.deployment.accountId }) as const;
 
-export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
+export async function openRuntime(
+  config: Config,
+  log: Logger,
+  role: ProcessRole = 'standalone',
+): Promise<Runtime> {
+  const metrics = new Metrics({ role, processMetrics: true });
   // The data folder holds the vault key and the admin credentials: owner only.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(config.database);
@@ -135,18 +143,25 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   }, config.vault.refreshMs);
   vaultTimer.unref();
   const cacheOptions = { ttlMs: config.cache.ttlMs, maxEntries: 10_000 };
-  const cached = <V>() => new TtlCache<string, V | undefined>(cacheOptions);
+  const cached = <V>(name: string) =>
+    new TtlCache<string, V | undefined>({ ...cacheOptions, observe: metrics.cacheObserver(name) });
   const repositories: Repositories = {
-    principals: new PrincipalsRepository(db, envelope, compileStoredPolicy, cached(), cached()),
+    principals: new PrincipalsRepository(
+      db,
+      envelope,
+      compileStoredPolicy,
+      cached('access_keys'),
+      cached('sessions'),
+    ),
     resourcePolicies: new ResourcePoliciesRepository(
       db,
       (document) => compilePolicy(document, KNOWN_OPERATIONS, resourcePolicyKind(config)),
-      cached(),
+      cached('resource_policies'),
     ),
-    workloadIdentities: new WorkloadIdentitiesRepository(db, cached()),
-    oauth2Providers: new Oauth2ProvidersRepository(db, cached()),
+    workloadIdentities: new WorkloadIdentitiesRepository(db, cached('workload_identities')),
+    oauth2Providers: new Oauth2ProvidersRepository(db, cached('oauth2_providers')),
     apiKeyProviders: new ApiKeyProvidersRepository(db),
-    connections: new ConnectionsRepository(db, envelope, cached()),
+    connections: new ConnectionsRepository(db, envelope, cached('connections')),
     exchangeSubjects: new ExchangeSubjectsRepository(db, envelope),
     sessions: new SessionsRepository(db, envelope),
   };
@@ -164,7 +179,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     await loadServerSecret(db, envelope, 'session-credentials'),
   );
   const temporal = createTemporalClient(config.temporal, temporalAddress(config), payloadCodec);
-  const audit = new AuditLog(db, log.child({ component: 'audit' }));
+  const audit = new AuditLog(db, log.child({ component: 'audit' }), metrics);
   const secrets = new SecretStore(secretsManager, {
     region: config.aws.region,
     cacheTtlMs: config.secrets.cacheTtlMs,
@@ -195,6 +210,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       fetch: outboundFetch,
       // The outbound guard decides which http URLs are fetched; openid-client must not refuse them again.
       allowInsecureRequests: allowsPlainHttp(config.outbound),
+      timeCall: (provider, call, run) => metrics.timeIdpCall(provider, call, run),
     }),
     jwtVerifier: new JwtVerifier({
       fetch: outboundFetch,
@@ -205,6 +221,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       ttlSeconds: config.wat.ttlSeconds,
     }),
     audit,
+    metrics,
     userKeys,
     sessionCredentials,
     async close() {

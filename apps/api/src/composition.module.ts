@@ -13,6 +13,7 @@ import { ExchangeSubjectsRepository } from '../../../libs/vault/exchange-subject
 import { SessionsRepository } from '../../../libs/consent/sessions.repository';
 import { UserKeys } from '../../../libs/consent/user-key';
 import { OAuthClients } from '../../../libs/oauth/oauth-client';
+import { Metrics } from '../../../libs/metrics/metrics';
 import { ApiKeyProvidersRepository } from '../../../libs/providers/api-key-providers.repository';
 import { Oauth2ProvidersRepository } from '../../../libs/providers/oauth2-providers.repository';
 import type { Runtime } from '../../../libs/runtime/runtime';
@@ -48,6 +49,7 @@ export class CompositionModule {
       { provide: JwtVerifier, useValue: runtime.jwtVerifier },
       { provide: WorkloadAccessTokens, useValue: runtime.workloadAccessTokens },
       { provide: AuditLog, useValue: runtime.audit },
+      { provide: Metrics, useValue: runtime.metrics },
       { provide: UserKeys, useValue: runtime.userKeys },
       { provide: SessionCredentials, useValue: runtime.sessionCredentials },
       { provide: PrincipalsRepository, useValue: repositories.principals },

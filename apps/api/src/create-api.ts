@@ -7,6 +7,7 @@ import type { Runtime } from '../../../libs/runtime/runtime';
 import { ApiModule } from './api.module';
 import { ApiKeyProvidersService } from './api-key-providers/api-key-providers.service';
 import { registerAuditHook } from './audit/audit-hook';
+import { registerMetrics } from './metrics/register-metrics';
 import { OperationAccess } from './auth/operation-access';
 import { registerDataPlane } from './data-plane/register-data-plane';
 import { ResourceTokensService } from './resource-tokens/resource-tokens.service';
@@ -60,6 +61,7 @@ export async function createApi(runtime: Runtime): Promise<NestFastifyApplicatio
     done(null, payload);
   });
   registerAuditHook(fastify, runtime.audit, runtime.userKeys);
+  registerMetrics(fastify, runtime.metrics, runtime.config.metrics.token);
 
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register(runtime), adapter, {
     logger: new NestPinoLogger(runtime.log.child({ component: 'nest' })),

@@ -8,7 +8,7 @@ import { createApi } from './create-api';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const runtime = await openRuntime(config, log);
+  const runtime = await openRuntime(config, log, 'api');
   await ensureAdmin(runtime);
   await moveLegacyConnections(runtime);
   const app = await createApi(runtime);

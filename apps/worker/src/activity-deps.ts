@@ -29,6 +29,7 @@ export function consentDeps(runtime: Runtime): ConsentDeps {
     publicUrl: runtime.config.http.publicUrl,
     timing: runtime.config.lifecycle,
     audit: runtime.audit,
+    metrics: runtime.metrics,
     startLifecycle: async (input) => {
       // signalWithStart: a new connection gets its lifecycle; a re-consented one hears of its new tokens.
       await runtime.temporal.workflow.signalWithStart(connectionLifecycleWorkflow, {
@@ -49,6 +50,7 @@ export function lifecycleDeps(runtime: Runtime): LifecycleDeps {
     oauth: runtime.oauth,
     assumedLifetimeMs: runtime.config.lifecycle.assumedLifetimeMs,
     audit: runtime.audit,
+    metrics: runtime.metrics,
   };
 }
 
@@ -57,5 +59,6 @@ export function secretWatchDeps(runtime: Runtime): SecretWatchDeps {
     secrets: runtime.secrets,
     versions: new SecretVersionsRepository(runtime.db),
     audit: runtime.audit,
+    metrics: runtime.metrics,
   };
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../../../libs/audit/audit-log';
 import type { UserKeys } from '../../../../libs/consent/user-key';
 import { toStorable } from '../../../../libs/wire/text';
@@ -27,6 +27,13 @@ function actorOf(request: FastifyRequest): string {
   return claimed?.[1] ? `unverified:${claimed[1]}` : 'anonymous';
 }
 
+/** How an answered operation ended: `Success`, the AWS error name, or the HTTP status. */
+export function operationOutcome(reply: FastifyReply): string {
+  if (reply.statusCode < 400) return 'Success';
+  const errorType = reply.getHeader('x-amzn-errortype');
+  return typeof errorType === 'string' ? errorType : `HTTP ${reply.statusCode}`;
+}
+
 /**
  * Writes one audit event per operation call once its answer is sent, refused calls included (the
  * guard names the operation before it authenticates). Off the request path: events are batched.
@@ -36,7 +43,6 @@ export function registerAuditHook(fastify: FastifyInstance, audit: AuditLog, use
   fastify.addHook('onResponse', (request, reply, done) => {
     done();
     if (!request.operation) return;
-    const errorType = reply.getHeader('x-amzn-errortype');
     const resource = resourceOf(request);
     void audit.record({
       actor: actorOf(request),
@@ -44,12 +50,7 @@ export function registerAuditHook(fastify: FastifyInstance, audit: AuditLog, use
       ...(request.workloadName ? { workloadName: request.workloadName } : {}),
       ...(resource ? { resource } : {}),
       ...(request.wat?.user ? { userHash: userKeys.hash(request.wat.user) } : {}),
-      outcome:
-        reply.statusCode < 400
-          ? 'Success'
-          : typeof errorType === 'string'
-            ? errorType
-            : `HTTP ${reply.statusCode}`,
+      outcome: operationOutcome(reply),
       detail: {
         status: reply.statusCode,
         // Temporary credentials: the web identity the principal was assumed with (issuer, subject, session).

@@ -3,6 +3,7 @@ import type { WorkloadAccessToken } from '../../../../libs/auth/workload-access-
 import type { ConnectionsRepository } from '../../../../libs/vault/connections.repository';
 import type { ExchangeSubjectsRepository } from '../../../../libs/vault/exchange-subjects.repository';
 import { servable } from '../../../../libs/vault/token-freshness';
+import type { Metrics, TokenFlow } from '../../../../libs/metrics/metrics';
 import { connectionId, type UserKeys } from '../../../../libs/consent/user-key';
 import type { Oauth2ProviderRecord } from '../../../../libs/providers/oauth2-providers.repository';
 import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
@@ -30,6 +31,7 @@ export interface DelegatedTokensDeps {
   renewals: Pick<Renewals, 'renewAndRead'>;
   /** The most a stored token keeps back before it is renewed (see `servable`). */
   maxMarginMs: number;
+  metrics?: Pick<Metrics, 'vaultRead'>;
 }
 
 /**
@@ -44,6 +46,7 @@ export class DelegatedTokens {
   machine(wat: WorkloadAccessToken, input: GetResourceOauth2TokenInput, provider: Oauth2ProviderRecord) {
     const request = requestShape(input);
     return this.obtain(
+      'M2M',
       connectionId('m2m', JSON.stringify(request), provider.name),
       {
         workloadName: wat.workloadName,
@@ -83,6 +86,7 @@ export class DelegatedTokens {
     );
     const { userToken } = wat;
     return this.obtain(
+      'ON_BEHALF_OF_TOKEN_EXCHANGE',
       connection,
       {
         workloadName: wat.workloadName,
@@ -107,6 +111,7 @@ export class DelegatedTokens {
    * one and waits for it. `beforeRenewal` runs only on a miss.
    */
   private async obtain(
+    flow: TokenFlow,
     connection: string,
     lifecycle: Pick<ConnectionLifecycleInput, 'workloadName' | 'providerName' | 'userHash'> & {
       grant: LifecycleGrant;
@@ -115,8 +120,12 @@ export class DelegatedTokens {
     beforeRenewal?: () => Promise<void>,
   ): Promise<{ accessToken: string }> {
     const stored = await this.deps.connections.read(connection);
-    if (stored && !force && servable(stored.connection, this.deps.maxMarginMs))
-      return { accessToken: stored.tokens.accessToken };
+    const hit = stored !== undefined && !force && servable(stored.connection, this.deps.maxMarginMs);
+    this.deps.metrics?.vaultRead(flow, hit, {
+      workload: lifecycle.workloadName,
+      provider: lifecycle.providerName,
+    });
+    if (hit) return { accessToken: stored.tokens.accessToken };
     await beforeRenewal?.();
     // Failures are not thrown on the way: the vault decides (a still-valid token is served, else an error).
     const renewed = await this.deps.renewals.renewAndRead(

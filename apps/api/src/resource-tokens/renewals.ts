@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { ConnectionsRepository } from '../../../../libs/vault/connections.repository';
+import type { Metrics } from '../../../../libs/metrics/metrics';
 import { unexpired } from '../../../../libs/vault/token-freshness';
 import { InternalServerException, ValidationException } from '../../../../libs/wire/errors';
 import { connectionLifecycleWorkflow } from '../../../../workflows/connection-lifecycle/connection-lifecycle.workflow';
@@ -41,6 +42,7 @@ export class Renewals {
     private readonly temporal: Client,
     private readonly connections: Pick<ConnectionsRepository, 'readFresh'>,
     private readonly options: { taskQueue: string; timing: LifecycleTiming },
+    private readonly metrics?: Pick<Metrics, 'renewal'>,
   ) {}
 
   /**
@@ -60,7 +62,11 @@ export class Renewals {
   /** `seen`: the expiry the caller found in the vault (the epoch when it found nothing). */
   request(target: RenewalTarget, seen: Date): Promise<LifecycleStatus | undefined> {
     const shared = this.inFlight.get(target.connectionId);
-    if (shared) return shared;
+    if (shared) {
+      this.metrics?.renewal('shared');
+      return shared;
+    }
+    this.metrics?.renewal('sent');
     const renewal = this.sendWithRetry(target, seen).finally(() => this.inFlight.delete(target.connectionId));
     this.inFlight.set(target.connectionId, renewal);
     return renewal;

@@ -8,6 +8,7 @@ import { ExchangeSubjectsRepository } from '../../../../libs/vault/exchange-subj
 import { SessionsRepository } from '../../../../libs/consent/sessions.repository';
 import { UserKeys } from '../../../../libs/consent/user-key';
 import { OAuthClients } from '../../../../libs/oauth/oauth-client';
+import { Metrics } from '../../../../libs/metrics/metrics';
 import { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
 import { SecretStore } from '../../../../libs/secrets/secret-store';
 import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
@@ -29,24 +30,34 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
   providers: [
     {
       provide: Renewals,
-      inject: [Client, ConnectionsRepository, CONFIG],
-      useFactory: (temporal: Client, connections: ConnectionsRepository, config: Config) =>
-        new Renewals(temporal, connections, {
-          taskQueue: config.temporal.taskQueue,
-          timing: config.lifecycle,
-        }),
+      inject: [Client, ConnectionsRepository, CONFIG, Metrics],
+      useFactory: (temporal: Client, connections: ConnectionsRepository, config: Config, metrics: Metrics) =>
+        new Renewals(
+          temporal,
+          connections,
+          { taskQueue: config.temporal.taskQueue, timing: config.lifecycle },
+          metrics,
+        ),
     },
     {
       provide: DelegatedTokens,
-      inject: [ConnectionsRepository, ExchangeSubjectsRepository, UserKeys, Renewals, CONFIG],
+      inject: [ConnectionsRepository, ExchangeSubjectsRepository, UserKeys, Renewals, CONFIG, Metrics],
       useFactory: (
         connections: ConnectionsRepository,
         subjects: ExchangeSubjectsRepository,
         userKeys: UserKeys,
         renewals: Renewals,
         config: Config,
+        metrics: Metrics,
       ) =>
-        new DelegatedTokens({ connections, subjects, userKeys, renewals, maxMarginMs: maxMarginMs(config) }),
+        new DelegatedTokens({
+          connections,
+          subjects,
+          userKeys,
+          renewals,
+          maxMarginMs: maxMarginMs(config),
+          metrics,
+        }),
     },
     {
       provide: UserConsent,
@@ -64,6 +75,7 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
         Renewals,
         AccessPolicy,
         CONFIG,
+        Metrics,
       ],
       useFactory: (
         sessions: SessionsRepository,
@@ -79,6 +91,7 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
         renewals: Renewals,
         access: AccessPolicy,
         config: Config,
+        metrics: Metrics,
       ) =>
         new UserConsent({
           sessions,
@@ -93,6 +106,7 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
           userKeys,
           renewals,
           access,
+          metrics,
           settings: {
             publicUrl: config.http.publicUrl,
             sessionTtlMs: config.consent.sessionTtlMs,

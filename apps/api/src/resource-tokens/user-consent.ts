@@ -5,6 +5,7 @@ import type { AccessPolicy } from '../../../../libs/auth/policy';
 import type { Principal } from '../../../../libs/auth/sigv4.verifier';
 import type { WatUser, WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
 import type { ConnectionsRepository } from '../../../../libs/vault/connections.repository';
+import type { Metrics } from '../../../../libs/metrics/metrics';
 import type { ExchangeSubjectsRepository } from '../../../../libs/vault/exchange-subjects.repository';
 import { rekeyConnection } from '../../../../libs/consent/legacy-user-hashes';
 import type { AuthSession, SessionsRepository } from '../../../../libs/consent/sessions.repository';
@@ -51,6 +52,7 @@ export interface UserConsentDeps {
   userKeys: UserKeys;
   renewals: Pick<Renewals, 'renewAndRead'>;
   access: Pick<AccessPolicy, 'authorize'>;
+  metrics?: Pick<Metrics, 'vaultRead' | 'consent'>;
   settings: {
     publicUrl: string;
     sessionTtlMs: number;
@@ -112,20 +114,25 @@ export class UserConsent {
     const workload = await this.workload(wat.workloadName);
     if (input.resourceOauth2ReturnUrl) assertReturnUrl(workload, input.resourceOauth2ReturnUrl);
 
-    if (!input.forceAuthentication) {
-      const stored = await this.readConnection(connection, wat.workloadName, wat.user, provider.name);
-      if (stored && covers(stored.connection.scopes, input.scopes)) {
-        if (servable(stored.connection, this.deps.settings.maxMarginMs))
-          return { accessToken: stored.tokens.accessToken };
-        const renewed = await this.deps.renewals.renewAndRead(
-          { connectionId: connection, workloadName: wat.workloadName, providerName: provider.name },
-          stored.connection.expiresAt,
-        );
-        if ('accessToken' in renewed) return renewed;
-        // A new consent cannot fix a provider that refuses Mandate itself (e.g. a wrong client secret)
-        // or cannot be reached; the user's grant is still there.
-        if (renewed.failure) throw providerFailure(provider.name, renewed.failure);
-      }
+    const found = input.forceAuthentication
+      ? undefined
+      : await this.readConnection(connection, wat.workloadName, wat.user, provider.name);
+    const stored = found && covers(found.connection.scopes, input.scopes) ? found : undefined;
+    const hit = stored !== undefined && servable(stored.connection, this.deps.settings.maxMarginMs);
+    this.deps.metrics?.vaultRead('USER_FEDERATION', hit, {
+      workload: wat.workloadName,
+      provider: provider.name,
+    });
+    if (hit) return { accessToken: stored.tokens.accessToken };
+    if (stored) {
+      const renewed = await this.deps.renewals.renewAndRead(
+        { connectionId: connection, workloadName: wat.workloadName, providerName: provider.name },
+        stored.connection.expiresAt,
+      );
+      if ('accessToken' in renewed) return renewed;
+      // A new consent cannot fix a provider that refuses Mandate itself (e.g. a wrong client secret)
+      // or cannot be reached; the user's grant is still there.
+      if (renewed.failure) throw providerFailure(provider.name, renewed.failure);
     }
     return this.startSession(wat, input, provider, workload, user, connection);
   }
@@ -235,6 +242,7 @@ export class UserConsent {
         { key: STATE, value: 'AWAITING_CALLBACK' },
       ],
     });
+    this.deps.metrics?.consent('started', { workload: wat.workloadName, provider: provider.name });
     return {
       authorizationUrl: authorizationUrl.href,
       sessionUri: `${SESSION_URI_PREFIX}${session.id}`,
