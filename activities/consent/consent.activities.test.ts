@@ -11,7 +11,7 @@ import type {
   ConnectionLifecycleInput,
   LifecycleTiming,
 } from '../../workflows/connection-lifecycle/definitions';
-import { createConsentActivities, type ConsentDeps } from './consent.activities';
+import { createConsentActivities, failureReason, type ConsentDeps } from './consent.activities';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const CALLBACK_ID = '4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
@@ -281,5 +281,15 @@ describe('finishSession', () => {
     await activities.finishSession({ sessionId: 's1', status: 'COMPLETED' });
     assert.deepEqual(audits, []);
     assert.deepEqual(lifecycles, []);
+  });
+});
+
+describe('failureReason', () => {
+  it("counts a failed session under the OAuth error, 'expired', or 'failed'", () => {
+    assert.equal(failureReason('the session expired'), 'expired');
+    assert.equal(failureReason('authorization server answered access_denied'), 'access_denied');
+    assert.equal(failureReason('code redemption failed: invalid_grant'), 'invalid_grant');
+    assert.equal(failureReason('code redemption failed'), 'failed');
+    assert.equal(failureReason(undefined), 'failed');
   });
 });

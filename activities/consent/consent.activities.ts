@@ -106,7 +106,7 @@ export function createConsentActivities(deps: ConsentDeps) {
       deps.metrics.consent(input.status === 'COMPLETED' ? 'completed' : 'failed', {
         workload: session.workloadName,
         provider: session.providerName,
-        ...(input.status === 'COMPLETED' ? {} : { reason: input.failure ?? 'FAILED' }),
+        ...(input.status === 'COMPLETED' ? {} : { reason: failureReason(input.failure) }),
       });
       if (input.status !== 'COMPLETED') return;
       await deps.startLifecycle({
@@ -120,3 +120,16 @@ export function createConsentActivities(deps: ConsentDeps) {
 }
 
 export type ConsentActivities = ReturnType<typeof createConsentActivities>;
+
+/**
+ * The short code a failed session counts under in the metrics: `expired`, the authorization server's
+ * OAuth error (`access_denied`), or the code redemption's (`invalid_grant`); the workflow's failure
+ * text carries these after a fixed prefix.
+ */
+export function failureReason(failure: string | undefined): string {
+  if (failure === 'the session expired') return 'expired';
+  const code = /^(?:authorization server answered|code redemption failed:) ([A-Za-z_]{1,64})$/.exec(
+    failure ?? '',
+  );
+  return code?.[1] ?? 'failed';
+}
