@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { serveMetrics } from './metrics-server';
 import { Metrics, scrapeAllowed } from './metrics';
@@ -73,5 +74,23 @@ describe('serveMetrics', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('the Grafana dashboard (ops/grafana/mandate.json)', () => {
+  it('queries only metrics a process serves', async () => {
+    const dashboard = readFileSync(new URL('../../ops/grafana/mandate.json', import.meta.url), 'utf8');
+    const queried = new Set(
+      [...dashboard.matchAll(/\b(?:mandate|process|nodejs)_[a-z0-9_]+/g)].map(([name]) =>
+        name.replace(/_(bucket|count|sum)$/, ''),
+      ),
+    );
+    const served = new Set(
+      (await new Metrics({ role: 'api', processMetrics: true }).registry.getMetricsAsJSON()).map(
+        (m) => m.name,
+      ),
+    );
+    assert.ok(queried.size >= 10, `the dashboard queries ${queried.size} metrics`);
+    for (const name of queried) assert.ok(served.has(name), `${name} is queried but not served`);
   });
 });
