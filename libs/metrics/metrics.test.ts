@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { serveMetrics } from './metrics-server';
 import { Metrics, scrapeAllowed } from './metrics';
@@ -79,7 +80,7 @@ describe('serveMetrics', () => {
 
 describe('the Grafana dashboard (ops/grafana/mandate.json)', () => {
   it('queries only metrics a process serves', async () => {
-    const dashboard = readFileSync(new URL('../../ops/grafana/mandate.json', import.meta.url), 'utf8');
+    const dashboard = readFileSync(join(__dirname, '../../ops/grafana/mandate.json'), 'utf8');
     const queried = new Set(
       [...dashboard.matchAll(/\b(?:mandate|process|nodejs)_[a-z0-9_]+/g)].map(([name]) =>
         name.replace(/_(bucket|count|sum)$/, ''),
