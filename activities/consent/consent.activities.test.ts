@@ -63,6 +63,7 @@ function fakes(
   const redemptions: Redemption[] = [];
   const lifecycles: ConnectionLifecycleInput[] = [];
   const audits: AuditEvent[] = [];
+  const records: string[] = [];
   const session = 'session' in options ? options.session : SESSION;
   const sealed = 'sealed' in options ? options.sealed : { secrets: SECRETS, callback: CALLBACK };
   const deps = {
@@ -110,6 +111,12 @@ function fakes(
       return Promise.resolve();
     },
     metrics: new Metrics({ role: 'worker' }),
+    records: {
+      stored: (connection: Connection, flow: string, expiresAt?: Date) =>
+        Promise.resolve(
+          void records.push(`${connection.id} ${flow} ${expiresAt?.toISOString() ?? 'no expiry'}`),
+        ),
+    },
     timing: TIMING,
     audit: {
       record: (event: AuditEvent) => {
@@ -128,6 +135,7 @@ function fakes(
     redemptions,
     lifecycles,
     audits,
+    records,
   };
 }
 
@@ -149,8 +157,9 @@ const assertNoSecret = (value: unknown, what: string) => {
 
 describe('redeemCode', () => {
   it("stores the tokens under the session's connection with the granted scopes and expiry, then completes the session", async () => {
-    const { activities, saved, finished, events, redemptions } = fakes();
+    const { activities, saved, finished, events, redemptions, records } = fakes();
     const result = await activities.redeemCode({ sessionId: 's1' });
+    assert.deepEqual(records, ['c1 USER_FEDERATION 2026-11-22T13:00:00.000Z']);
 
     const rule = storedFromTokenResponse(
       ANSWER,

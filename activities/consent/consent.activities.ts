@@ -3,6 +3,7 @@ import { callbackUrl } from '../../libs/providers/callback-url';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AuditLog } from '../../libs/audit/audit-log';
 import type { Metrics } from '../../libs/metrics/metrics';
+import type { ConnectionRecordsRepository } from '../../libs/vault/connection-records.repository';
 import type { ConnectionsRepository } from '../../libs/vault/connections.repository';
 import type { SessionsRepository } from '../../libs/consent/sessions.repository';
 import type { OAuthClients, TokenSet } from '../../libs/oauth/oauth-client';
@@ -18,6 +19,7 @@ import { grantOutcome, loadProviderClient, withClientSecretRetry } from '../oaut
 export interface ConsentDeps {
   sessions: SessionsRepository;
   connections: ConnectionsRepository;
+  records: Pick<ConnectionRecordsRepository, 'stored'>;
   providers: Oauth2ProvidersRepository;
   oauth: OAuthClients;
   readSecret: Pick<SecretStore, 'read'>;
@@ -80,6 +82,7 @@ export function createConsentActivities(deps: ConsentDeps) {
         at,
       );
       await deps.connections.save(stored.connection, stored.tokens, at);
+      await deps.records.stored(stored.connection, 'USER_FEDERATION', stored.connection.expiresAt, at);
       // The token is servable from here on: polls find the session completed.
       await deps.sessions.finish(sessionId, 'COMPLETED');
       const { expiresAt } = stored.connection;

@@ -12,8 +12,17 @@ const NOW = new Date('2026-11-22T12:00:00Z');
 function fakes(answers: (() => Promise<TokenSet>)[]) {
   const rows = new Map<string, { connection: Connection; tokens: ConnectionTokens }>();
   const secretReads: boolean[] = [];
+  const records: string[] = [];
   let calls = 0;
   const deps = {
+    records: {
+      refreshing: (id: string) => Promise.resolve(void records.push(`refreshing ${id}`)),
+      refreshFailed: (id: string, failure: string) =>
+        Promise.resolve(void records.push(`failed ${id} ${failure}`)),
+      stored: (connection: Connection, flow: string, _expiresAt: Date, _at: Date, refresh?: string) =>
+        Promise.resolve(void records.push(`stored ${connection.id} ${flow} ${refresh ?? 'first'}`)),
+      ended: (id: string, state: string) => Promise.resolve(void records.push(`${state} ${id}`)),
+    },
     connections: {
       read: (id: string) => Promise.resolve(rows.get(id)),
       save: (connection: Connection, tokens: ConnectionTokens) => {
@@ -57,7 +66,7 @@ function fakes(answers: (() => Promise<TokenSet>)[]) {
     connection: { id: 'c1', workloadName: 'w', providerName: 'p', userHash: 'u', scopes: ['read'] },
     tokens: { accessToken: 'old-access', refreshToken: 'old-refresh' },
   });
-  return { deps, rows, secretReads, calls: () => calls };
+  return { deps, rows, secretReads, records, calls: () => calls };
 }
 
 const refresh = (deps: LifecycleDeps) =>
@@ -75,8 +84,9 @@ const refused = (error: string, status: number) =>
 
 describe('refreshConnection', () => {
   it('keeps the old refresh token when the answer omits one, and assumes a lifetime without expires_in', async () => {
-    const { deps, rows } = fakes([() => Promise.resolve({ accessToken: 'new-access' })]);
+    const { deps, rows, records } = fakes([() => Promise.resolve({ accessToken: 'new-access' })]);
     const { expiresAt } = await refresh(deps);
+    assert.deepEqual(records, ['refreshing c1', 'stored c1 USER_FEDERATION renewal']);
     const stored = rows.get('c1')!;
     assert.equal(stored.tokens.accessToken, 'new-access');
     assert.equal(stored.tokens.refreshToken, 'old-refresh');
@@ -114,10 +124,12 @@ describe('refreshConnection', () => {
   });
 
   it('types invalid_grant as permanent and leaves 5xx and network failures to Temporal retries', async () => {
+    const refusedGrant = fakes([() => Promise.reject(refused('invalid_grant', 400))]);
     await assert.rejects(
-      refresh(fakes([() => Promise.reject(refused('invalid_grant', 400))]).deps),
+      refresh(refusedGrant.deps),
       (err: unknown) => err instanceof ApplicationFailure && err.type === 'invalid_grant' && err.nonRetryable,
     );
+    assert.deepEqual(refusedGrant.records, ['refreshing c1', 'failed c1 invalid_grant']);
     const outage = refused('temporarily_unavailable', 503);
     await assert.rejects(
       refresh(fakes([() => Promise.reject(outage)]).deps),

@@ -2,6 +2,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { storedFromTokenResponse } from '../../libs/vault/token-response';
 import type { AuditLog, AuditEvent } from '../../libs/audit/audit-log';
 import type { Metrics } from '../../libs/metrics/metrics';
+import type {
+  ConnectionFlow,
+  ConnectionRecordsRepository,
+} from '../../libs/vault/connection-records.repository';
 import type { ConnectionsRepository } from '../../libs/vault/connections.repository';
 import type { ExchangeSubjectsRepository } from '../../libs/vault/exchange-subjects.repository';
 import type { OAuthClients } from '../../libs/oauth/oauth-client';
@@ -19,6 +23,8 @@ type Grant = LifecycleGrant;
 
 export interface LifecycleDeps {
   connections: ConnectionsRepository;
+  /** Operators' view of each connection: its state and last renewal, never a token. */
+  records: Pick<ConnectionRecordsRepository, 'stored' | 'refreshing' | 'refreshFailed' | 'ended'>;
   subjects: ExchangeSubjectsRepository;
   providers: Oauth2ProvidersRepository;
   secrets: Pick<SecretStore, 'read'>;
@@ -29,6 +35,13 @@ export interface LifecycleDeps {
   metrics: Pick<Metrics, 'grant'>;
   now?: () => Date;
 }
+
+/** The flow a connection renewed with a grant serves. */
+const FLOW_OF_GRANT: Record<Grant['kind'], ConnectionFlow> = {
+  refresh_token: 'USER_FEDERATION',
+  client_credentials: 'M2M',
+  token_exchange: 'ON_BEHALF_OF_TOKEN_EXCHANGE',
+};
 
 /** The I/O of connection lifecycles: references in, references out; tokens stay between vault and IdP. */
 export function createLifecycleActivities(deps: LifecycleDeps) {
@@ -76,6 +89,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         grant: kind,
       });
       const on = { workload: input.workloadName, provider: input.providerName };
+      if (stored) await deps.records.refreshing(input.connectionId, now());
       const tokens = await withClientSecretRetry(async (force) => {
         const subject = kind === 'token_exchange' ? await liveSubject(input.connectionId) : '';
         const provider = await loadProviderClient(deps.providers, deps.secrets, input.providerName, force);
@@ -85,6 +99,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         return deps.oauth.refresh(provider, refreshToken ?? '');
       }).catch(async (err: unknown) => {
         deps.metrics.grant(kind, grantOutcome(err), on);
+        if (stored) await deps.records.refreshFailed(input.connectionId, grantOutcome(err), now());
         // Permanent failures are recorded once; transient ones are retried and recorded when they settle.
         if (err instanceof ApplicationFailure && err.nonRetryable)
           await deps.audit.record({ ...event, outcome: err.type ?? 'Failure' });
@@ -107,6 +122,14 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         ...(stored ? { previous: stored.tokens } : {}),
       });
       await deps.connections.save(renewed.connection, renewed.tokens, at);
+      const { connection } = renewed;
+      await deps.records.stored(
+        connection,
+        FLOW_OF_GRANT[kind],
+        connection.expiresAt,
+        at,
+        stored ? 'renewal' : undefined,
+      );
       await deps.audit.record({ ...event, outcome: 'Success' });
       deps.metrics.grant(kind, 'Success', on);
       // Always set: an assumed lifetime stands in for a missing expires_in.
@@ -141,6 +164,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       }
       await deps.connections.delete(input.connectionId);
       await deps.subjects.delete(input.connectionId);
+      await deps.records.ended(input.connectionId, 'REVOKED', now());
       await deps.audit.record({
         ...auditEvent('Lifecycle.Revoke', stored?.connection ?? input, stored?.connection.userHash, {
           revokedAtProvider,
@@ -155,6 +179,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       const stored = await deps.connections.read(input.connectionId);
       await deps.connections.delete(input.connectionId);
       await deps.subjects.delete(input.connectionId);
+      await deps.records.ended(input.connectionId, 'NEEDS_CONSENT', now());
       if (stored)
         await deps.audit.record({
           ...auditEvent('Lifecycle.Forget', stored.connection, stored.connection.userHash),

@@ -14,6 +14,7 @@ import * as secretVersions from './migrations/0008-secret-versions';
 import * as connectionOwners from './migrations/0009-connection-owners';
 import * as principalPolicies from './migrations/0010-principal-policies';
 import * as resourcePolicies from './migrations/0011-resource-policies-and-trusts';
+import * as connectionRecords from './migrations/0012-connection-records';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0009-connection-owners': connectionOwners,
   '0010-principal-policies': principalPolicies,
   '0011-resource-policies-and-trusts': resourcePolicies,
+  '0012-connection-records': connectionRecords,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -119,6 +119,22 @@ export interface ConnectionsTable {
   updated_at: Timestamp;
 }
 
+export interface ConnectionRecordsTable {
+  id: string;
+  workload_name: string;
+  provider_name: string;
+  user_hash: string;
+  flow: string;
+  scopes: Json<string[]>;
+  state: string;
+  expires_at: Timestamp | null;
+  last_refresh_at: Timestamp | null;
+  last_refresh_outcome: string | null;
+  last_failure: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface ExchangeSubjectsTable {
   connection_id: string;
   subject_sealed: string;
@@ -166,6 +182,7 @@ export interface Database {
   oauth2_providers: Oauth2ProvidersTable;
   auth_sessions: AuthSessionsTable;
   connections: ConnectionsTable;
+  connection_records: ConnectionRecordsTable;
   server_secrets: ServerSecretsTable;
   exchange_subjects: ExchangeSubjectsTable;
   audit_events: AuditEventsTable;

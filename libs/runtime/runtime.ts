@@ -4,6 +4,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
 import { AuditLog } from '../audit/audit-log';
 import { TtlCache } from '../cache/ttl-cache';
+import { ConnectionRecordsRepository } from '../vault/connection-records.repository';
 import { ConnectionsRepository } from '../vault/connections.repository';
 import { SessionsRepository } from '../consent/sessions.repository';
 import { ExchangeSubjectsRepository } from '../vault/exchange-subjects.repository';
@@ -82,6 +83,8 @@ export interface Repositories {
   oauth2Providers: Oauth2ProvidersRepository;
   apiKeyProviders: ApiKeyProvidersRepository;
   connections: ConnectionsRepository;
+  /** Operators' view of the connections (state, last renewal; never a token). */
+  connectionRecords: ConnectionRecordsRepository;
   exchangeSubjects: ExchangeSubjectsRepository;
   sessions: SessionsRepository;
 }
@@ -162,6 +165,7 @@ export async function openRuntime(
     oauth2Providers: new Oauth2ProvidersRepository(db, cached('oauth2_providers')),
     apiKeyProviders: new ApiKeyProvidersRepository(db),
     connections: new ConnectionsRepository(db, envelope, cached('connections')),
+    connectionRecords: new ConnectionRecordsRepository(db),
     exchangeSubjects: new ExchangeSubjectsRepository(db, envelope),
     sessions: new SessionsRepository(db, envelope),
   };

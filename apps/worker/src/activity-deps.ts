@@ -23,6 +23,7 @@ export function consentDeps(runtime: Runtime): ConsentDeps {
   return {
     sessions: new SessionsRepository(runtime.db, runtime.envelope),
     connections: new ConnectionsRepository(runtime.db, runtime.envelope),
+    records: runtime.repositories.connectionRecords,
     providers: new Oauth2ProvidersRepository(runtime.db),
     oauth: runtime.oauth,
     readSecret: runtime.secrets,
@@ -44,6 +45,7 @@ export function consentDeps(runtime: Runtime): ConsentDeps {
 export function lifecycleDeps(runtime: Runtime): LifecycleDeps {
   return {
     connections: new ConnectionsRepository(runtime.db, runtime.envelope),
+    records: runtime.repositories.connectionRecords,
     subjects: new ExchangeSubjectsRepository(runtime.db, runtime.envelope),
     providers: new Oauth2ProvidersRepository(runtime.db),
     secrets: runtime.secrets,
