@@ -35,6 +35,9 @@ export const OPERATIONS = [
   'CompleteResourceTokenAuth',
   'GetResourceApiKey',
   'RevokeResourceOauth2Connection',
+  'ListResourceOauth2Connections',
+  'GetResourceOauth2Connection',
+  'RevokeResourceOauth2ConnectionById',
   // Tags
   'TagResource',
   'UntagResource',

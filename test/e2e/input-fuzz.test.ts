@@ -186,6 +186,14 @@ const FIXTURES: Record<string, (ctx: Context) => Record<string, Json>> = {
     workloadIdentityToken: userWat,
     resourceCredentialProviderName: TARGET.oauth,
   }),
+  ListResourceOauth2Connections: () => ({
+    workloadName: SNAP.agent,
+    resourceCredentialProviderName: SNAP.oauth,
+    state: 'ACTIVE',
+    maxResults: 5,
+  }),
+  GetResourceOauth2Connection: () => ({ connectionId: TARGET.missing }),
+  RevokeResourceOauth2ConnectionById: () => ({ connectionId: TARGET.missing }),
   GetTokenVault: () => ({}),
   SetTokenVaultCMK: () => ({ tokenVaultId: 'fz-vault', kmsConfiguration: { keyType: 'ServiceManagedKey' } }),
   ListAuditEvents: () => ({ maxResults: 10 }),
@@ -220,6 +228,15 @@ const POLICY_STATEMENT = struct(
 const EXTENSION_MODELS: Record<string, Member[]> = {
   ListAuditEvents: [member('afterSequence', num), member('maxResults', num)],
   VerifyAuditLog: [],
+  ListResourceOauth2Connections: [
+    member('workloadName', str),
+    member('resourceCredentialProviderName', str),
+    member('state', str),
+    member('maxResults', num),
+    member('nextToken', str),
+  ],
+  GetResourceOauth2Connection: [member('connectionId', str, true)],
+  RevokeResourceOauth2ConnectionById: [member('connectionId', str, true)],
   RevokeResourceOauth2Connection: [
     member('workloadIdentityToken', str, true),
     member('resourceCredentialProviderName', str, true),

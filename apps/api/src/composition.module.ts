@@ -8,6 +8,7 @@ import { PrincipalsRepository } from '../../../libs/auth/principals.repository';
 import { SessionCredentials } from '../../../libs/auth/temporary-credentials';
 import { ResourcePoliciesRepository } from '../../../libs/auth/resource-policies.repository';
 import { WorkloadAccessTokens } from '../../../libs/auth/workload-access-token';
+import { ConnectionRecordsRepository } from '../../../libs/vault/connection-records.repository';
 import { ConnectionsRepository } from '../../../libs/vault/connections.repository';
 import { ExchangeSubjectsRepository } from '../../../libs/vault/exchange-subjects.repository';
 import { SessionsRepository } from '../../../libs/consent/sessions.repository';
@@ -62,6 +63,7 @@ export class CompositionModule {
       { provide: Oauth2ProvidersRepository, useValue: repositories.oauth2Providers },
       { provide: ApiKeyProvidersRepository, useValue: repositories.apiKeyProviders },
       { provide: ConnectionsRepository, useValue: repositories.connections },
+      { provide: ConnectionRecordsRepository, useValue: repositories.connectionRecords },
       { provide: ExchangeSubjectsRepository, useValue: repositories.exchangeSubjects },
       { provide: SessionsRepository, useValue: repositories.sessions },
     ];
