@@ -153,4 +153,37 @@ describe('the mandate CLI', () => {
     assert.equal(verified.code, 0, verified.stderr);
     assert.match(verified.stdout, /^intact: \d+ events/);
   });
+
+  it("lists and shows the vault's connections, and says when one does not exist", async () => {
+    const records = test.stack.runtime.repositories.connectionRecords;
+    const at = new Date('2026-12-01T09:00:00Z');
+    for (const [id, workloadName] of [
+      ['cli-conn-1', 'cli-agent'],
+      ['cli-conn-2', 'cli-other'],
+    ] as const)
+      await records.stored(
+        { id, workloadName, providerName: 'cli-idp', userHash: `u2.hash-of-${id}`, scopes: ['read'] },
+        'USER_FEDERATION',
+        new Date('2026-12-01T10:00:00Z'),
+        at,
+      );
+    const listed = await mandate(['connections', 'list', '--workload', 'cli-agent']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const lines = listed.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^connectionId\s+flow\s+workloadName\s+resourceCredentialProviderName\s+state/);
+    assert.deepEqual(
+      lines.slice(2).map((line) => line.split(/\s+/).slice(0, 5)),
+      [['cli-conn-1', 'USER_FEDERATION', 'cli-agent', 'cli-idp', 'ACTIVE']],
+    );
+    const shown = await json(['connections', 'get', 'cli-conn-2']);
+    assert.equal(shown.workloadName, 'cli-other');
+    assert.equal(shown.userHash, 'u2.hash-of-cli-conn-2');
+    assert.equal(shown.accessTokenExpiresAt, '2026-12-01T10:00:00.000Z');
+    const missing = await mandate(['connections', 'revoke', 'cli-conn-missing']);
+    assert.equal(missing.code, 254);
+    assert.match(missing.stderr, /ResourceNotFoundException.*Connection cli-conn-missing does not exist/);
+    const refused = await mandate(['connections', 'list', '--state', 'EXPIRED']);
+    assert.equal(refused.code, 254);
+    assert.match(refused.stderr, /ValidationException.*state/);
+  });
 });
