@@ -94,7 +94,29 @@ export const environmentSchema = z.object({
   MANDATE_AWS_ENDPOINT_URL_KMS: url(['http', 'https']).optional(),
   MANDATE_LOCAL_AWS_PORT: port.default(4566),
   MANDATE_LOCAL_KMS_PORT: port.default(4599),
+
+  // OpenTelemetry's own variables: traces are on when an exporter or an OTLP endpoint is named.
+  OTEL_SDK_DISABLED: bool.default(false),
+  OTEL_TRACES_EXPORTER: z
+    .string()
+    .regex(
+      /^(otlp|console|zipkin|none)(,(otlp|console|zipkin|none))*$/,
+      'must list otlp, console, zipkin or none',
+    )
+    .optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http', 'https']).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http', 'https']).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('mandate'),
 });
+
+/** Traces are off unless OpenTelemetry's variables name somewhere to send them. */
+function tracingEnabled(env: z.output<typeof environmentSchema>): boolean {
+  if (env.OTEL_SDK_DISABLED) return false;
+  if (env.OTEL_TRACES_EXPORTER !== undefined) return env.OTEL_TRACES_EXPORTER !== 'none';
+  return (
+    env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined
+  );
+}
 
 /** Variables that only make sense together; checked even when other variables are bad. */
 const PAIRS: [string, string][] = [
@@ -165,6 +187,8 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
       /** Where a worker in its own process serves `/metrics` (the API serves it on its own port). */
       worker: { host: env.MANDATE_WORKER_METRICS_HOST, port: env.MANDATE_WORKER_METRICS_PORT },
     },
+    /** OpenTelemetry traces; the exporter itself is configured by the standard OTEL_* variables. */
+    tracing: { enabled: tracingEnabled(env), serviceName: env.OTEL_SERVICE_NAME },
     /** How long the hot path may reuse a principal, a provider or a connection it read. */
     cache: { ttlMs: env.MANDATE_CACHE_TTL_SECONDS * 1000 },
     consent: { sessionTtlMs: env.MANDATE_SESSION_TTL_SECONDS * 1000 },

@@ -80,6 +80,25 @@ describe('loadConfig', () => {
     );
   });
 
+  it('turns traces on only when OpenTelemetry variables name where to send them', () => {
+    const tracing = (env: Record<string, string>) => loadConfig(env).tracing.enabled;
+    assert.equal(tracing({}), false);
+    assert.equal(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }), true);
+    assert.equal(tracing({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' }), true);
+    assert.equal(tracing({ OTEL_TRACES_EXPORTER: 'console' }), true);
+    assert.equal(
+      tracing({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }),
+      false,
+    );
+    assert.equal(tracing({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' }), false);
+    assert.equal(loadConfig({}).tracing.serviceName, 'mandate');
+    assert.throws(
+      () => loadConfig({ OTEL_TRACES_EXPORTER: 'jaegr' }),
+      (err: unknown) =>
+        err instanceof ConfigError && err.problems.some((p) => p.startsWith('OTEL_TRACES_EXPORTER')),
+    );
+  });
+
   it('treats empty variables as unset', () => {
     assert.equal(loadConfig({ MANDATE_PORT: '', DATABASE_URL: '' }).http.port, 8088);
   });

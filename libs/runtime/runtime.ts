@@ -30,6 +30,7 @@ import { migrateToLatest, openDatabase, type VaultDb } from '../db/database';
 import type { Logger } from '../logging/logger';
 import { createKmsClient, createSecretsManagerClient } from '../aws/clients';
 import { createTemporalClient } from '../temporal/connection';
+import { startTracing, type Tracing } from '../tracing/tracing';
 import { type AesGcmPayloadCodec, loadPayloadCodec } from '../temporal/payload-codec';
 import { Envelope } from '../vault/envelope';
 import { rewrapSealedValues } from '../vault/rewrap';
@@ -73,6 +74,8 @@ export interface Runtime {
   audit: AuditLog;
   /** This process's Prometheus metrics (served at the API's `/metrics`, and by the worker's own listener). */
   metrics: Metrics;
+  /** OpenTelemetry, when OTEL_* turns it on. */
+  tracing: Tracing | undefined;
   close(): Promise<void>;
 }
 
@@ -110,6 +113,8 @@ export async function openRuntime(
   log: Logger,
   role: ProcessRole = 'standalone',
 ): Promise<Runtime> {
+  // First, so the HTTP instrumentation is in place before any client or server is made.
+  const tracing = await startTracing(config.tracing);
   const metrics = new Metrics({ role, processMetrics: true });
   // The data folder holds the vault key and the admin credentials: owner only.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -182,7 +187,12 @@ export async function openRuntime(
   const sessionCredentials = new SessionCredentials(
     await loadServerSecret(db, envelope, 'session-credentials'),
   );
-  const temporal = createTemporalClient(config.temporal, temporalAddress(config), payloadCodec);
+  const temporal = createTemporalClient(
+    config.temporal,
+    temporalAddress(config),
+    payloadCodec,
+    tracing ? [tracing.plugin] : [],
+  );
   const audit = new AuditLog(db, log.child({ component: 'audit' }), metrics);
   const secrets = new SecretStore(secretsManager, {
     region: config.aws.region,
@@ -226,12 +236,14 @@ export async function openRuntime(
     }),
     audit,
     metrics,
+    tracing,
     userKeys,
     sessionCredentials,
     async close() {
       clearInterval(vaultTimer);
       clearInterval(secretTimer);
       await audit.flush();
+      await tracing?.flush();
       watKeys.stop();
       kms.destroy();
       await temporal.connection.close();

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, type ClientPlugin, type ConnectionOptions } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config/config';
@@ -31,9 +31,15 @@ export function createTemporalClient(
   temporal: Config['temporal'],
   address: string,
   codec: PayloadCodec,
+  plugins: ClientPlugin[] = [],
 ): Client {
   const connection = Connection.lazy(connectionOptions(temporal, address));
-  return new Client({ connection, namespace: temporal.namespace, dataConverter: { payloadCodecs: [codec] } });
+  return new Client({
+    connection,
+    namespace: temporal.namespace,
+    dataConverter: { payloadCodecs: [codec] },
+    plugins,
+  });
 }
 
 export function connectWorker(

@@ -17,6 +17,7 @@ export async function createWorker(runtime: Runtime, connection: NativeConnectio
     workflowsPath: require.resolve('../../../workflows'),
     dataConverter: { payloadCodecs: [runtime.payloadCodec] },
     maxCachedWorkflows: runtime.config.worker.maxCachedWorkflows,
+    plugins: runtime.tracing ? [runtime.tracing.plugin] : [],
     activities: {
       ...createConsentActivities(consentDeps(runtime)),
       ...createLifecycleActivities(lifecycleDeps(runtime)),

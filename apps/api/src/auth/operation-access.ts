@@ -12,6 +12,7 @@ import {
   workloadIdentityArn,
 } from '../../../../libs/wire/arn';
 import { bodyField, type OperationMetadata, type ResourceRef } from '../wire/operation.decorator';
+import { nameRequestSpan } from '../../../../libs/tracing/request-span';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -42,6 +43,7 @@ export class OperationAccess {
 
   async check(operation: OperationMetadata, request: FastifyRequest): Promise<void> {
     request.operation = operation.name;
+    nameRequestSpan(operation.name);
     // Everything after the first `?` is the query, as Fastify parses it: a second `?` must not hide
     // parameters from the signature check that the handler then reads.
     const mark = request.url.indexOf('?');
