@@ -19,6 +19,8 @@ import {
   type SessionState,
   type SessionStatus,
 } from './definitions';
+import type { Context } from '@opentelemetry/api';
+import { requestContext, within } from '../trace-context';
 
 // A local activity: the user and the app wait on it, and running it inside the workflow task saves
 // two round trips to the server (its result is recorded as a marker).
@@ -39,6 +41,8 @@ const { finishSession } = proxyActivities<ConsentActivities>({
 export async function authorizationSessionWorkflow(input: AuthorizationSessionInput): Promise<SessionStatus> {
   const status: SessionStatus = { state: 'AWAITING_CALLBACK' };
   let completionRequested = false;
+  /** The completing request's trace: the code redemption it waits for belongs to it. */
+  let completedIn: Context | undefined;
 
   const moveTo = (state: SessionState, failure?: string) => {
     status.state = state;
@@ -56,6 +60,7 @@ export async function authorizationSessionWorkflow(input: AuthorizationSessionIn
     completeUpdate,
     async () => {
       completionRequested = true;
+      completedIn = requestContext();
       await condition(() => status.state === 'COMPLETED' || status.state === 'FAILED');
       if (status.state === 'FAILED') {
         throw ApplicationFailure.nonRetryable(status.failure ?? 'session failed', 'SessionFailed');
@@ -88,7 +93,7 @@ export async function authorizationSessionWorkflow(input: AuthorizationSessionIn
   } else if (completionRequested) {
     moveTo('REDEEMING');
     try {
-      await redeemCode({ sessionId: input.sessionId });
+      await within(completedIn, () => redeemCode({ sessionId: input.sessionId }));
       outcome = { state: 'COMPLETED' };
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;

@@ -9,7 +9,9 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { LifecycleActivities } from '../../activities/lifecycle/lifecycle.activities';
+import type { Context } from '@opentelemetry/api';
 import { STATE } from '../search-attributes';
+import { requestContext, within } from '../trace-context';
 import {
   lifecycleStatusQuery,
   refreshUpdate,
@@ -65,6 +67,8 @@ function refreshDue(expiresAt: string | undefined, timing: ConnectionLifecycleIn
 export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInput): Promise<LifecycleStatus> {
   const status: LifecycleStatus = { state: 'ACTIVE', cycles: input.cycles ?? 0, failures: 0 };
   let refreshWanted = false;
+  /** The trace of the caller that asked for the next refresh (none for a timer's). */
+  let askedIn: Context | undefined;
   let revokeWanted = false;
   let tokensStored = false;
   let cyclesThisRun = 0;
@@ -102,6 +106,8 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
       if (Date.now() < pausedUntil) return status;
       const { cycles, failures } = status;
       refreshWanted = true;
+      // The first caller's trace follows the refresh; callers that join a running one do not.
+      if (status.state !== 'REFRESHING') askedIn ??= requestContext();
       // Joins a refresh already under way, or waits for the one this request asked for. A failed
       // round answers too: the caller may still serve the old token while it is valid.
       await condition(
@@ -157,14 +163,18 @@ export async function connectionLifecycleWorkflow(input: ConnectionLifecycleInpu
     if (tokensStored && !refreshWanted) continue;
 
     moveTo('REFRESHING');
+    const tracedBy = askedIn;
+    askedIn = undefined;
     try {
-      const refreshed = await refreshConnection({
-        connectionId: input.connectionId,
-        providerName: input.providerName,
-        workloadName: input.workloadName,
-        ...(input.userHash ? { userHash: input.userHash } : {}),
-        grant: input.grant,
-      });
+      const refreshed = await within(tracedBy, () =>
+        refreshConnection({
+          connectionId: input.connectionId,
+          providerName: input.providerName,
+          workloadName: input.workloadName,
+          ...(input.userHash ? { userHash: input.userHash } : {}),
+          grant: input.grant,
+        }),
+      );
       status.expiresAt = refreshed.expiresAt;
       refreshedTo = refreshed.expiresAt;
       status.cycles += 1;
