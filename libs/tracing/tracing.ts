@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import type { Config } from '../config/config';
@@ -50,6 +51,11 @@ export async function startTracing(
       new UndiciInstrumentation(),
     ],
   }).start();
+  // The HTTP instrumentation patches core modules as they are required; here they were loaded long
+  // before, so they are required once more for it to patch (servers and clients made since share them).
+  const load = createRequire(__filename);
+  load('http');
+  load('https');
   started = {
     plugin: new temporal.OpenTelemetryPlugin({ resource, spanProcessor: processor }),
     flush: () => processor.forceFlush(),
