@@ -15,6 +15,7 @@ import * as connectionOwners from './migrations/0009-connection-owners';
 import * as principalPolicies from './migrations/0010-principal-policies';
 import * as resourcePolicies from './migrations/0011-resource-policies-and-trusts';
 import * as connectionRecords from './migrations/0012-connection-records';
+import * as webhooks from './migrations/0013-webhooks';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0010-principal-policies': principalPolicies,
   '0011-resource-policies-and-trusts': resourcePolicies,
   '0012-connection-records': connectionRecords,
+  '0013-webhooks': webhooks,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -135,6 +135,31 @@ export interface ConnectionRecordsTable {
   updated_at: Timestamp;
 }
 
+export interface WebhookSubscriptionsTable {
+  name: string;
+  url: string;
+  events: Json<string[]>;
+  description: string | null;
+  secret_sealed: string;
+  previous_secret_sealed: string | null;
+  previous_until: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  seq: Generated<number>;
+  subscription_name: string;
+  event_id: string;
+  event_type: string;
+  state: string;
+  attempts: Generated<number>;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface ExchangeSubjectsTable {
   connection_id: string;
   subject_sealed: string;
@@ -183,6 +208,8 @@ export interface Database {
   auth_sessions: AuthSessionsTable;
   connections: ConnectionsTable;
   connection_records: ConnectionRecordsTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   server_secrets: ServerSecretsTable;
   exchange_subjects: ExchangeSubjectsTable;
   audit_events: AuditEventsTable;

@@ -31,6 +31,7 @@ import type { Logger } from '../logging/logger';
 import { createKmsClient, createSecretsManagerClient } from '../aws/clients';
 import { createTemporalClient } from '../temporal/connection';
 import { startTracing, type Tracing } from '../tracing/tracing';
+import { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { type AesGcmPayloadCodec, loadPayloadCodec } from '../temporal/payload-codec';
 import { Envelope } from '../vault/envelope';
 import { rewrapSealedValues } from '../vault/rewrap';
@@ -88,6 +89,7 @@ export interface Repositories {
   connections: ConnectionsRepository;
   /** Operators' view of the connections (state, last renewal; never a token). */
   connectionRecords: ConnectionRecordsRepository;
+  webhooks: WebhooksRepository;
   exchangeSubjects: ExchangeSubjectsRepository;
   sessions: SessionsRepository;
 }
@@ -171,6 +173,7 @@ export async function openRuntime(
     apiKeyProviders: new ApiKeyProvidersRepository(db),
     connections: new ConnectionsRepository(db, envelope, cached('connections')),
     connectionRecords: new ConnectionRecordsRepository(db),
+    webhooks: new WebhooksRepository(db, envelope),
     exchangeSubjects: new ExchangeSubjectsRepository(db, envelope),
     sessions: new SessionsRepository(db, envelope),
   };
