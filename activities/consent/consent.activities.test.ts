@@ -64,6 +64,7 @@ function fakes(
   const lifecycles: ConnectionLifecycleInput[] = [];
   const audits: AuditEvent[] = [];
   const records: string[] = [];
+  const emitted: string[] = [];
   const session = 'session' in options ? options.session : SESSION;
   const sealed = 'sealed' in options ? options.sealed : { secrets: SECRETS, callback: CALLBACK };
   const deps = {
@@ -111,6 +112,10 @@ function fakes(
       return Promise.resolve();
     },
     metrics: new Metrics({ role: 'worker' }),
+    webhooks: {
+      emit: (type: string, data: { connectionId?: string; reason?: string }) =>
+        Promise.resolve(void emitted.push(`${type} ${data.connectionId} ${data.reason ?? ''}`.trim())),
+    },
     records: {
       stored: (connection: Connection, flow: string, expiresAt?: Date) =>
         Promise.resolve(
@@ -136,6 +141,7 @@ function fakes(
     lifecycles,
     audits,
     records,
+    emitted,
   };
 }
 
@@ -256,8 +262,9 @@ describe('redeemCode', () => {
 
 describe('finishSession', () => {
   it("COMPLETED records the outcome, audits it without a token and hands the connection's references to its lifecycle", async () => {
-    const { activities, finished, audits, lifecycles, events } = fakes();
+    const { activities, finished, audits, lifecycles, events, emitted } = fakes();
     await activities.finishSession({ sessionId: 's1', status: 'COMPLETED' });
+    assert.deepEqual(emitted, ['consent.completed c1', 'connection.created c1']);
     assert.deepEqual(finished, [['s1', 'COMPLETED', undefined]]);
     assert.deepEqual(lifecycles, [
       { connectionId: 'c1', workloadName: 'crm-agent', providerName: 'crm', timing: TIMING },
@@ -278,8 +285,9 @@ describe('finishSession', () => {
   });
 
   it('FAILED records the failure and starts no lifecycle', async () => {
-    const { activities, finished, audits, lifecycles } = fakes();
+    const { activities, finished, audits, lifecycles, emitted } = fakes();
     await activities.finishSession({ sessionId: 's1', status: 'FAILED', failure: 'access_denied' });
+    assert.deepEqual(emitted, ['consent.failed c1 failed']);
     assert.deepEqual(finished, [['s1', 'FAILED', 'access_denied']]);
     assert.equal(audits[0]?.outcome, 'access_denied');
     assert.deepEqual(lifecycles, []);

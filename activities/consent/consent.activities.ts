@@ -5,6 +5,7 @@ import type { AuditLog } from '../../libs/audit/audit-log';
 import type { Metrics } from '../../libs/metrics/metrics';
 import type { ConnectionRecordsRepository } from '../../libs/vault/connection-records.repository';
 import type { ConnectionsRepository } from '../../libs/vault/connections.repository';
+import type { WebhookEmitter } from '../webhooks/webhook-emitter';
 import type { SessionsRepository } from '../../libs/consent/sessions.repository';
 import type { OAuthClients, TokenSet } from '../../libs/oauth/oauth-client';
 import type { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
@@ -20,6 +21,8 @@ export interface ConsentDeps {
   sessions: SessionsRepository;
   connections: ConnectionsRepository;
   records: Pick<ConnectionRecordsRepository, 'stored'>;
+  /** Consent and connection events for webhook subscribers. */
+  webhooks: WebhookEmitter;
   providers: Oauth2ProvidersRepository;
   oauth: OAuthClients;
   readSecret: Pick<SecretStore, 'read'>;
@@ -111,7 +114,18 @@ export function createConsentActivities(deps: ConsentDeps) {
         provider: session.providerName,
         ...(input.status === 'COMPLETED' ? {} : { reason: failureReason(input.failure) }),
       });
-      if (input.status !== 'COMPLETED') return;
+      const refs = {
+        connectionId: session.connectionId,
+        workloadName: session.workloadName,
+        resourceCredentialProviderName: session.providerName,
+        userHash: session.userHash,
+      };
+      if (input.status !== 'COMPLETED') {
+        await deps.webhooks.emit('consent.failed', { ...refs, reason: failureReason(input.failure) });
+        return;
+      }
+      await deps.webhooks.emit('consent.completed', refs);
+      await deps.webhooks.emit('connection.created', refs);
       await deps.startLifecycle({
         connectionId: session.connectionId,
         workloadName: session.workloadName,

@@ -9,7 +9,7 @@ import { createLifecycleActivities, type LifecycleDeps } from './lifecycle.activ
 const NOW = new Date('2026-11-22T12:00:00Z');
 
 /** In-memory stand-ins for the vault, Secrets Manager and the provider: the answers a real server rarely gives. */
-function fakes(answers: (() => Promise<TokenSet>)[]) {
+function fakes(answers: (() => Promise<TokenSet>)[], lastOutcome?: string) {
   const rows = new Map<string, { connection: Connection; tokens: ConnectionTokens }>();
   const secretReads: boolean[] = [];
   const records: string[] = [];
@@ -22,6 +22,7 @@ function fakes(answers: (() => Promise<TokenSet>)[]) {
       stored: (connection: Connection, flow: string, _expiresAt: Date, _at: Date, refresh?: string) =>
         Promise.resolve(void records.push(`stored ${connection.id} ${flow} ${refresh ?? 'first'}`)),
       ended: (id: string, state: string) => Promise.resolve(void records.push(`${state} ${id}`)),
+      find: () => Promise.resolve(lastOutcome ? { lastRefreshOutcome: lastOutcome } : undefined),
     },
     connections: {
       read: (id: string) => Promise.resolve(rows.get(id)),
@@ -59,6 +60,10 @@ function fakes(answers: (() => Promise<TokenSet>)[]) {
     },
     assumedLifetimeMs: 3_600_000,
     metrics: new Metrics({ role: 'worker' }),
+    webhooks: {
+      emit: (type: string, data: { connectionId?: string; reason?: string }) =>
+        Promise.resolve(void records.push(`event ${type} ${data.connectionId} ${data.reason ?? ''}`.trim())),
+    },
     audit: { record: () => Promise.resolve() },
     now: () => NOW,
   } as unknown as LifecycleDeps;
@@ -83,10 +88,20 @@ const refused = (error: string, status: number) =>
   });
 
 describe('refreshConnection', () => {
+  it('announces a renewal after a failed one as a recovery', async () => {
+    const { deps, records } = fakes([() => Promise.resolve({ accessToken: 'new-access' })], 'unavailable');
+    await refresh(deps);
+    assert.deepEqual(records.slice(-2), ['event connection.refreshed c1', 'event connection.recovered c1']);
+  });
+
   it('keeps the old refresh token when the answer omits one, and assumes a lifetime without expires_in', async () => {
     const { deps, rows, records } = fakes([() => Promise.resolve({ accessToken: 'new-access' })]);
     const { expiresAt } = await refresh(deps);
-    assert.deepEqual(records, ['refreshing c1', 'stored c1 USER_FEDERATION renewal']);
+    assert.deepEqual(records, [
+      'refreshing c1',
+      'stored c1 USER_FEDERATION renewal',
+      'event connection.refreshed c1',
+    ]);
     const stored = rows.get('c1')!;
     assert.equal(stored.tokens.accessToken, 'new-access');
     assert.equal(stored.tokens.refreshToken, 'old-refresh');
@@ -129,7 +144,11 @@ describe('refreshConnection', () => {
       refresh(refusedGrant.deps),
       (err: unknown) => err instanceof ApplicationFailure && err.type === 'invalid_grant' && err.nonRetryable,
     );
-    assert.deepEqual(refusedGrant.records, ['refreshing c1', 'failed c1 invalid_grant']);
+    assert.deepEqual(refusedGrant.records, [
+      'refreshing c1',
+      'failed c1 invalid_grant',
+      'event connection.refresh_failed c1 invalid_grant',
+    ]);
     const outage = refused('temporarily_unavailable', 503);
     await assert.rejects(
       refresh(fakes([() => Promise.reject(outage)]).deps),

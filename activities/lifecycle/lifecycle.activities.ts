@@ -7,6 +7,8 @@ import type {
   ConnectionRecordsRepository,
 } from '../../libs/vault/connection-records.repository';
 import type { ConnectionsRepository } from '../../libs/vault/connections.repository';
+import type { WebhookEventData } from '../../libs/webhooks/events';
+import type { WebhookEmitter } from '../webhooks/webhook-emitter';
 import type { ExchangeSubjectsRepository } from '../../libs/vault/exchange-subjects.repository';
 import type { OAuthClients } from '../../libs/oauth/oauth-client';
 import type { Oauth2ProvidersRepository } from '../../libs/providers/oauth2-providers.repository';
@@ -24,7 +26,9 @@ type Grant = LifecycleGrant;
 export interface LifecycleDeps {
   connections: ConnectionsRepository;
   /** Operators' view of each connection: its state and last renewal, never a token. */
-  records: Pick<ConnectionRecordsRepository, 'stored' | 'refreshing' | 'refreshFailed' | 'ended'>;
+  records: Pick<ConnectionRecordsRepository, 'stored' | 'refreshing' | 'refreshFailed' | 'ended' | 'find'>;
+  /** Connection events for webhook subscribers. */
+  webhooks: WebhookEmitter;
   subjects: ExchangeSubjectsRepository;
   providers: Oauth2ProvidersRepository;
   secrets: Pick<SecretStore, 'read'>;
@@ -89,6 +93,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         grant: kind,
       });
       const on = { workload: input.workloadName, provider: input.providerName };
+      const refs = eventData(stored?.connection ?? { ...input, id: input.connectionId });
       if (stored) await deps.records.refreshing(input.connectionId, now());
       const tokens = await withClientSecretRetry(async (force) => {
         const subject = kind === 'token_exchange' ? await liveSubject(input.connectionId) : '';
@@ -99,7 +104,10 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         return deps.oauth.refresh(provider, refreshToken ?? '');
       }).catch(async (err: unknown) => {
         deps.metrics.grant(kind, grantOutcome(err), on);
-        if (stored) await deps.records.refreshFailed(input.connectionId, grantOutcome(err), now());
+        if (stored) {
+          await deps.records.refreshFailed(input.connectionId, grantOutcome(err), now());
+          await deps.webhooks.emit('connection.refresh_failed', { ...refs, reason: grantOutcome(err) });
+        }
         // Permanent failures are recorded once; transient ones are retried and recorded when they settle.
         if (err instanceof ApplicationFailure && err.nonRetryable)
           await deps.audit.record({ ...event, outcome: err.type ?? 'Failure' });
@@ -123,6 +131,7 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       });
       await deps.connections.save(renewed.connection, renewed.tokens, at);
       const { connection } = renewed;
+      const before = stored ? await deps.records.find(input.connectionId) : undefined;
       await deps.records.stored(
         connection,
         FLOW_OF_GRANT[kind],
@@ -132,6 +141,9 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       );
       await deps.audit.record({ ...event, outcome: 'Success' });
       deps.metrics.grant(kind, 'Success', on);
+      await deps.webhooks.emit(stored ? 'connection.refreshed' : 'connection.created', refs);
+      if (before?.lastRefreshOutcome !== undefined && before.lastRefreshOutcome !== 'Success')
+        await deps.webhooks.emit('connection.recovered', refs);
       // Always set: an assumed lifetime stands in for a missing expires_in.
       return { expiresAt: renewed.connection.expiresAt!.toISOString() };
     },
@@ -165,6 +177,11 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       await deps.connections.delete(input.connectionId);
       await deps.subjects.delete(input.connectionId);
       await deps.records.ended(input.connectionId, 'REVOKED', now());
+      const record = await deps.records.find(input.connectionId);
+      await deps.webhooks.emit(
+        'connection.revoked',
+        eventData(record ?? { ...input, id: input.connectionId }),
+      );
       await deps.audit.record({
         ...auditEvent('Lifecycle.Revoke', stored?.connection ?? input, stored?.connection.userHash, {
           revokedAtProvider,
@@ -180,6 +197,11 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
       await deps.connections.delete(input.connectionId);
       await deps.subjects.delete(input.connectionId);
       await deps.records.ended(input.connectionId, 'NEEDS_CONSENT', now());
+      const record = await deps.records.find(input.connectionId);
+      await deps.webhooks.emit('connection.needs_consent', {
+        ...eventData(record ?? { id: input.connectionId }),
+        ...(input.reason ? { reason: input.reason } : {}),
+      });
       if (stored)
         await deps.audit.record({
           ...auditEvent('Lifecycle.Forget', stored.connection, stored.connection.userHash),
@@ -245,3 +267,18 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
 }
 
 export type LifecycleActivities = ReturnType<typeof createLifecycleActivities>;
+
+/** A connection's references for its events: ids and names, the user as its hash (none for M2M). */
+function eventData(connection: {
+  id: string;
+  workloadName?: string;
+  providerName?: string;
+  userHash?: string;
+}): WebhookEventData {
+  return {
+    connectionId: connection.id,
+    ...(connection.workloadName ? { workloadName: connection.workloadName } : {}),
+    ...(connection.providerName ? { resourceCredentialProviderName: connection.providerName } : {}),
+    ...(connection.userHash && connection.userHash !== 'm2m' ? { userHash: connection.userHash } : {}),
+  };
+}

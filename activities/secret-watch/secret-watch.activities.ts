@@ -2,12 +2,15 @@ import type { AuditLog } from '../../libs/audit/audit-log';
 import type { Metrics } from '../../libs/metrics/metrics';
 import type { SecretStore } from '../../libs/secrets/secret-store';
 import type { SecretVersionsRepository } from '../../libs/secrets/secret-versions.repository';
+import type { WebhookEmitter } from '../webhooks/webhook-emitter';
 
 export interface SecretWatchDeps {
   secrets: Pick<SecretStore, 'currentVersion' | 'invalidate'>;
   versions: SecretVersionsRepository;
   audit: Pick<AuditLog, 'record'>;
   metrics: Pick<Metrics, 'secretRotated'>;
+  /** `secret.rotated` for webhook subscribers. */
+  webhooks: WebhookEmitter;
   now?: () => Date;
 }
 
@@ -35,6 +38,7 @@ export function createSecretWatchActivities(deps: SecretWatchDeps) {
         resource: arn,
         outcome: 'Success',
       });
+      await deps.webhooks.emit('secret.rotated', { secretArn: arn });
       return { watched: true, rotated: true };
     },
   };

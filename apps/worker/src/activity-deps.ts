@@ -12,6 +12,8 @@ import { SessionsRepository } from '../../../libs/consent/sessions.repository';
 import { Oauth2ProvidersRepository } from '../../../libs/providers/oauth2-providers.repository';
 import type { Runtime } from '../../../libs/runtime/runtime';
 import { SecretVersionsRepository } from '../../../libs/secrets/secret-versions.repository';
+import { TemporalWebhookEmitter } from '../../../activities/webhooks/webhook-emitter';
+import type { WebhookDeps } from '../../../activities/webhooks/webhook.activities';
 
 /*
  * The worker's composition root: each activity group gets the narrow dependencies it declares.
@@ -31,6 +33,7 @@ export function consentDeps(runtime: Runtime): ConsentDeps {
     timing: runtime.config.lifecycle,
     audit: runtime.audit,
     metrics: runtime.metrics,
+    webhooks: webhookEmitter(runtime),
     startLifecycle: async (input) => {
       // signalWithStart: a new connection gets its lifecycle; a re-consented one hears of its new tokens.
       await runtime.temporal.workflow.signalWithStart(connectionLifecycleWorkflow, {
@@ -53,6 +56,7 @@ export function lifecycleDeps(runtime: Runtime): LifecycleDeps {
     assumedLifetimeMs: runtime.config.lifecycle.assumedLifetimeMs,
     audit: runtime.audit,
     metrics: runtime.metrics,
+    webhooks: webhookEmitter(runtime),
   };
 }
 
@@ -62,5 +66,18 @@ export function secretWatchDeps(runtime: Runtime): SecretWatchDeps {
     versions: new SecretVersionsRepository(runtime.db),
     audit: runtime.audit,
     metrics: runtime.metrics,
+    webhooks: webhookEmitter(runtime),
   };
+}
+
+/** Events from activities to the subscriptions' delivery workflows. */
+const webhookEmitter = (runtime: Runtime) =>
+  new TemporalWebhookEmitter(
+    runtime.repositories.webhooks,
+    runtime.temporal,
+    runtime.config.temporal.taskQueue,
+  );
+
+export function webhookDeps(runtime: Runtime): WebhookDeps {
+  return { webhooks: runtime.repositories.webhooks, fetch: runtime.outboundFetch };
 }

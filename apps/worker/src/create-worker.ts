@@ -2,7 +2,8 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createConsentActivities } from '../../../activities/consent/consent.activities';
 import { createLifecycleActivities } from '../../../activities/lifecycle/lifecycle.activities';
 import { createSecretWatchActivities } from '../../../activities/secret-watch/secret-watch.activities';
-import { consentDeps, lifecycleDeps, secretWatchDeps } from './activity-deps';
+import { createWebhookActivities } from '../../../activities/webhooks/webhook.activities';
+import { consentDeps, lifecycleDeps, secretWatchDeps, webhookDeps } from './activity-deps';
 import type { Runtime } from '../../../libs/runtime/runtime';
 
 /**
@@ -22,6 +23,7 @@ export async function createWorker(runtime: Runtime, connection: NativeConnectio
       ...createConsentActivities(consentDeps(runtime)),
       ...createLifecycleActivities(lifecycleDeps(runtime)),
       ...createSecretWatchActivities(secretWatchDeps(runtime)),
+      ...createWebhookActivities(webhookDeps(runtime)),
     },
   });
 }
