@@ -38,6 +38,14 @@ export const OPERATIONS = [
   'ListResourceOauth2Connections',
   'GetResourceOauth2Connection',
   'RevokeResourceOauth2ConnectionById',
+  // Webhooks
+  'CreateWebhookSubscription',
+  'GetWebhookSubscription',
+  'ListWebhookSubscriptions',
+  'UpdateWebhookSubscription',
+  'DeleteWebhookSubscription',
+  'RotateWebhookSecret',
+  'ListWebhookDeliveries',
   // Tags
   'TagResource',
   'UntagResource',

@@ -17,6 +17,7 @@ import { PrincipalsModule } from './principals/principals.module';
 import { ApiKeyProvidersModule } from './api-key-providers/api-key-providers.module';
 import { CodecModule } from './codec/codec.module';
 import { ConnectionsModule } from './connections/connections.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { ResourceTokensModule } from './resource-tokens/resource-tokens.module';
 import { Oauth2ProvidersModule } from './oauth2-providers/oauth2-providers.module';
 import { TokenVaultModule } from './token-vault/token-vault.module';
@@ -49,6 +50,7 @@ export class ApiModule {
         ResourceTokensModule,
         CodecModule,
         ConnectionsModule,
+        WebhooksModule,
         AuditModule,
         PrincipalsModule,
         StsModule,

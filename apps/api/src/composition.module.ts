@@ -9,6 +9,7 @@ import { SessionCredentials } from '../../../libs/auth/temporary-credentials';
 import { ResourcePoliciesRepository } from '../../../libs/auth/resource-policies.repository';
 import { WorkloadAccessTokens } from '../../../libs/auth/workload-access-token';
 import { ConnectionRecordsRepository } from '../../../libs/vault/connection-records.repository';
+import { WebhooksRepository } from '../../../libs/webhooks/webhooks.repository';
 import { ConnectionsRepository } from '../../../libs/vault/connections.repository';
 import { ExchangeSubjectsRepository } from '../../../libs/vault/exchange-subjects.repository';
 import { SessionsRepository } from '../../../libs/consent/sessions.repository';
@@ -64,6 +65,7 @@ export class CompositionModule {
       { provide: ApiKeyProvidersRepository, useValue: repositories.apiKeyProviders },
       { provide: ConnectionsRepository, useValue: repositories.connections },
       { provide: ConnectionRecordsRepository, useValue: repositories.connectionRecords },
+      { provide: WebhooksRepository, useValue: repositories.webhooks },
       { provide: ExchangeSubjectsRepository, useValue: repositories.exchangeSubjects },
       { provide: SessionsRepository, useValue: repositories.sessions },
     ];
