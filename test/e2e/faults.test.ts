@@ -12,6 +12,7 @@ import { askToken, consentAs, expireStoredToken, registerAgentAndIdp } from '../
 import type { TestIdp } from '../helpers/oidc-idp';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
+import { startWebhookReceiver } from '../helpers/webhook-receiver';
 import { startWorkerProcess } from '../helpers/worker-process';
 
 /** Polls until `check` holds or `ms` pass; answers whether it held. */
@@ -142,5 +143,35 @@ describe('faults: worker killed mid-refresh, Temporal restarted with timers pend
     assert.equal(refreshes('carol') - before.refreshes, 1);
     assert.equal(reuses() - before.reuses, 0);
     assert.equal((await status(id)).state, 'ACTIVE');
+  });
+
+  it('kills the worker while a webhook delivery is being retried; the new worker delivers it once', async () => {
+    let up = false;
+    const receiver = await startWebhookReceiver(() => (up ? 200 : 500));
+    try {
+      const created = await test.extension('CreateWebhookSubscription', {
+        name: 'faults',
+        url: receiver.url,
+        events: ['consent.completed'],
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await consentAs(test, idp, 'dora', ['read']);
+      assert.ok(await eventually(() => receiver.received.length >= 2, 15_000), 'retried while down');
+      await worker.kill();
+      up = true;
+      worker = await startWorkerProcess(test, 'worker-3');
+      // Backoff doubles from 1 s: the next attempt is due within seconds of the new worker's start.
+      assert.ok(await eventually(() => receiver.taken().length >= 1, 60_000), 'delivered after the restart');
+      await sleep(2000);
+      const ids = receiver.received.map((r) => r.headers['webhook-id']);
+      assert.equal(new Set(ids).size, 1, 'one event throughout');
+      assert.equal(receiver.taken().length, 1, 'taken once');
+      const deliveries = await test.extension('ListWebhookDeliveries', { subscriptionName: 'faults' });
+      const [delivery] = deliveries.body.deliveries as Record<string, unknown>[];
+      assert.equal(delivery!.state, 'DELIVERED');
+      assert.ok((delivery!.attempts as number) >= 2, 'the refused attempts are counted');
+    } finally {
+      await receiver.stop();
+    }
   });
 });

@@ -1,45 +1,15 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { consentAs, registerAgentAndIdp } from '../helpers/consent-flow';
 import type { TestIdp } from '../helpers/oidc-idp';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-  status: number;
-}
-
-/** A receiver that refuses its first `failures` requests with 500, then takes everything. */
-async function startReceiver(failures: number) {
-  const received: Received[] = [];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    request.on('end', () => {
-      const status = received.length < failures ? 500 : 200;
-      received.push({ headers: request.headers, body, status });
-      response.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    received,
-    /** The events taken (answered 200), in the order they came. */
-    taken: () => received.filter((r) => r.status === 200),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { startWebhookReceiver } from '../helpers/webhook-receiver';
 
 describe('webhooks: signed events, delivered durably and in order', () => {
   let test: TestStack;
   let idp: TestIdp;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 
   const until = async (what: () => boolean, label: string) => {
     const deadline = Date.now() + 30_000;
@@ -52,7 +22,8 @@ describe('webhooks: signed events, delivered durably and in order', () => {
   before(async () => {
     test = await startTestStack(await testStackEnv({ MANDATE_ALLOW_PRIVATE_NETWORK_URLS: 'true' }));
     idp = await registerAgentAndIdp(test);
-    receiver = await startReceiver(2);
+    // Down for the first two requests, then up.
+    receiver = await startWebhookReceiver((n) => (n < 2 ? 500 : 200));
   });
   after(async () => {
     await test?.destroy();
