@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import { storedFromTokenResponse } from '../../libs/vault/token-response';
 import type { AuditLog, AuditEvent } from '../../libs/audit/audit-log';
 import type { Metrics } from '../../libs/metrics/metrics';
@@ -106,7 +106,15 @@ export function createLifecycleActivities(deps: LifecycleDeps) {
         deps.metrics.grant(kind, grantOutcome(err), on);
         if (stored) {
           await deps.records.refreshFailed(input.connectionId, grantOutcome(err), now());
-          await deps.webhooks.emit('connection.refresh_failed', { ...refs, reason: grantOutcome(err) });
+          // The grant's failure decides what happens next (invalid_grant ends the connection): an
+          // event that cannot be queued must not take its place.
+          await deps.webhooks
+            .emit('connection.refresh_failed', { ...refs, reason: grantOutcome(err) })
+            .catch((cause: unknown) => {
+              log.warn('A connection.refresh_failed event could not be queued', {
+                error: (cause as Error).message,
+              });
+            });
         }
         // Permanent failures are recorded once; transient ones are retried and recorded when they settle.
         if (err instanceof ApplicationFailure && err.nonRetryable)
