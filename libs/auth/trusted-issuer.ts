@@ -1,4 +1,5 @@
-import { assertOutboundUrl, OutboundUrlRefused, type OutboundPolicy } from '../net/outbound-fetch';
+import type { OutboundPolicy } from '../net/outbound-fetch';
+import { assertOutboundUrlField } from '../wire/outbound-url-field';
 import { ValidationException } from '../wire/errors';
 import type { JwtVerifier } from './jwt.verifier';
 
@@ -13,12 +14,7 @@ export async function assertUsableIssuer(
   verifier: Pick<JwtVerifier, 'forget' | 'issuerOf'>,
   outbound: OutboundPolicy,
 ): Promise<void> {
-  try {
-    assertOutboundUrl(discoveryUrl, outbound);
-  } catch (err) {
-    if (err instanceof OutboundUrlRefused) throw ValidationException.field(field, err.reason);
-    throw err;
-  }
+  assertOutboundUrlField(discoveryUrl, field, outbound);
   verifier.forget(discoveryUrl);
   try {
     await verifier.issuerOf(discoveryUrl);

@@ -1,11 +1,8 @@
-import {
-  assertOutboundUrl,
-  OutboundUrlRefused,
-  type OutboundPolicy,
-} from '../../../../libs/net/outbound-fetch';
+import type { OutboundPolicy } from '../../../../libs/net/outbound-fetch';
 import { discoveryUrls, type Oauth2ProviderConfig } from '../../../../libs/providers/provider-config';
 import { resolveDiscovery, vendorSpec } from '../../../../libs/providers/vendors';
 import { ValidationException } from '../../../../libs/wire/errors';
+import { assertOutboundUrlField } from '../../../../libs/wire/outbound-url-field';
 import { secretInput, type SecretInput } from '../credential-providers/provider-secrets';
 import { CLIENT_SECRET_FIELDS, type Oauth2ProviderInput } from './oauth2-provider.schemas';
 
@@ -62,14 +59,7 @@ export function toProviderConfig(
   const { discovery, missing } = resolveDiscovery(spec, fields);
   if (!discovery)
     throw ValidationException.field(at(missing ?? 'oauthDiscovery'), `is required for ${spec.vendor}`);
-  for (const { field, url } of discoveryUrls(discovery)) {
-    try {
-      assertOutboundUrl(url, outbound);
-    } catch (err) {
-      if (err instanceof OutboundUrlRefused) throw ValidationException.field(at(field), err.reason);
-      throw err;
-    }
-  }
+  for (const { field, url } of discoveryUrls(discovery)) assertOutboundUrlField(url, at(field), outbound);
   const config: Oauth2ProviderConfig = {
     member: member,
     discovery,

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { z } from 'zod';
 import type { Config } from '../../../../libs/config/config';
-import { assertOutboundUrl, OutboundUrlRefused } from '../../../../libs/net/outbound-fetch';
+import { assertOutboundUrlField } from '../../../../libs/wire/outbound-url-field';
 import { WEBHOOK_EVENT_TYPES } from '../../../../libs/webhooks/events';
 import {
   WebhooksRepository,
@@ -179,12 +179,7 @@ export class WebhooksController {
 
   /** A receiver must be reachable under the outbound URL guard: https, public, no credentials. */
   private checkUrl(raw: string): void {
-    try {
-      assertOutboundUrl(raw, this.config.outbound);
-    } catch (err) {
-      if (err instanceof OutboundUrlRefused) throw ValidationException.field('url', err.reason);
-      throw err;
-    }
+    assertOutboundUrlField(raw, 'url', this.config.outbound);
   }
 }
 
