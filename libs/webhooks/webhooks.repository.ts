@@ -193,7 +193,12 @@ export class WebhooksRepository {
   async failed(subscription: string, eventId: string, error: string, now: Date): Promise<void> {
     await this.db
       .updateTable('webhook_deliveries')
-      .set({ state: 'FAILED', last_error: error, updated_at: now })
+      // An attempt's own error (the URL guard's refusal) says more than the generic one: it stays.
+      .set((eb) => ({
+        state: 'FAILED',
+        last_error: eb.fn.coalesce('last_error', eb.val(error)),
+        updated_at: now,
+      }))
       .where('subscription_name', '=', subscription)
       .where('event_id', '=', eventId)
       .execute();

@@ -36,15 +36,14 @@ const { webhookDeliveryFailed } = proxyActivities<WebhookActivities>({
 export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Promise<WebhookDeliveryStatus> {
   const queue: QueuedWebhookEvent[] = [...(input.pending ?? [])];
   const seen = new Set(queue.map((event) => event.id));
-  const status: WebhookDeliveryStatus = { queued: queue.length, delivered: 0, failed: 0 };
+  const status = { delivered: 0, failed: 0 };
 
   setHandler(webhookEventSignal, (event) => {
     if (seen.has(event.id)) return;
     seen.add(event.id);
     queue.push(event);
-    status.queued = queue.length;
   });
-  setHandler(webhookDeliveryStatusQuery, () => status);
+  setHandler(webhookDeliveryStatusQuery, (): WebhookDeliveryStatus => ({ ...status, queued: queue.length }));
 
   let handled = 0;
   for (;;) {
@@ -59,7 +58,6 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
       await webhookDeliveryFailed({ subscription: input.subscription, eventId: event.id });
     }
     queue.shift();
-    status.queued = queue.length;
     handled += 1;
     if (handled >= EVENTS_PER_RUN) {
       await condition(allHandlersFinished);
@@ -70,5 +68,5 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
     }
   }
   await condition(allHandlersFinished);
-  return status;
+  return { ...status, queued: queue.length };
 }
