@@ -8,6 +8,18 @@ export interface SessionSecrets {
   codeVerifier: string;
   nonce?: string;
   customState?: string;
+  /** For a session shown on a consent portal first: the authorization server's URL, released on Allow. */
+  authorizationUrl?: string;
+}
+
+/** What a consent portal shows of a session, and what the person there decided. */
+export interface PortalRequest {
+  portalId: string;
+  /** The principal that asked for the token. */
+  requestedBy?: string;
+  resources?: string[];
+  audiences?: string[];
+  decision?: 'ALLOWED' | 'DENIED';
 }
 
 /** What the authorization server sent back to the callback, kept until redemption. */
@@ -27,6 +39,8 @@ export interface AuthSession {
   status: SessionStatus;
   failureReason?: string;
   expiresAt: Date;
+  /** Set when the session goes through a consent portal's consent screen. */
+  portal?: PortalRequest;
 }
 
 const recordId = (id: string, part: 'secrets' | 'callback') => `auth-session:${id}:${part}`;
@@ -43,6 +57,11 @@ type Row = {
   status: SessionStatus;
   failure_reason: string | null;
   expires_at: Date;
+  portal_id: string | null;
+  requested_by: string | null;
+  resources: string[] | null;
+  audiences: string[] | null;
+  portal_decision: string | null;
 };
 
 const toSession = (row: Row): AuthSession => ({
@@ -56,6 +75,19 @@ const toSession = (row: Row): AuthSession => ({
   status: row.status,
   ...(row.failure_reason ? { failureReason: row.failure_reason } : {}),
   expiresAt: new Date(row.expires_at),
+  ...(row.portal_id
+    ? {
+        portal: {
+          portalId: row.portal_id,
+          ...(row.requested_by ? { requestedBy: row.requested_by } : {}),
+          ...(row.resources ? { resources: row.resources } : {}),
+          ...(row.audiences ? { audiences: row.audiences } : {}),
+          ...(row.portal_decision === 'ALLOWED' || row.portal_decision === 'DENIED'
+            ? { decision: row.portal_decision }
+            : {}),
+        },
+      }
+    : {}),
 });
 
 const COLUMNS = [
@@ -69,6 +101,11 @@ const COLUMNS = [
   'status',
   'failure_reason',
   'expires_at',
+  'portal_id',
+  'requested_by',
+  'resources',
+  'audiences',
+  'portal_decision',
 ] as const;
 
 /**
@@ -99,8 +136,35 @@ export class SessionsRepository {
         kek_id: sealed.kekId,
         status: 'IN_PROGRESS',
         expires_at: session.expiresAt,
+        ...(session.portal
+          ? {
+              portal_id: session.portal.portalId,
+              requested_by: session.portal.requestedBy ?? null,
+              resources: session.portal.resources ? JSON.stringify(session.portal.resources) : null,
+              audiences: session.portal.audiences ? JSON.stringify(session.portal.audiences) : null,
+            }
+          : {}),
       })
       .execute();
+  }
+
+  /**
+   * The person on the consent portal decided, once, while the session is live: Allow releases the
+   * authorization server's URL; Deny also spends the `state`, so that URL can no longer be used.
+   * @returns false when the session was already decided, has ended, or is not a portal session
+   */
+  async decide(id: string, decision: 'ALLOWED' | 'DENIED', now: Date): Promise<boolean> {
+    const row = await this.db
+      .updateTable('auth_sessions')
+      .set({ portal_decision: decision, ...(decision === 'DENIED' ? { state_used: true } : {}) })
+      .where('id', '=', id)
+      .where('portal_id', 'is not', null)
+      .where('portal_decision', 'is', null)
+      .where('status', '=', 'IN_PROGRESS')
+      .where('expires_at', '>', now)
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async find(id: string): Promise<AuthSession | undefined> {

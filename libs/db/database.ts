@@ -16,6 +16,7 @@ import * as principalPolicies from './migrations/0010-principal-policies';
 import * as resourcePolicies from './migrations/0011-resource-policies-and-trusts';
 import * as connectionRecords from './migrations/0012-connection-records';
 import * as webhooks from './migrations/0013-webhooks';
+import * as consentPortals from './migrations/0014-consent-portals';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0011-resource-policies-and-trusts': resourcePolicies,
   '0012-connection-records': connectionRecords,
   '0013-webhooks': webhooks,
+  '0014-consent-portals': consentPortals,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

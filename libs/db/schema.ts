@@ -105,6 +105,11 @@ export interface AuthSessionsTable {
   failure_reason: string | null;
   created_at: Generated<Timestamp>;
   expires_at: Timestamp;
+  portal_id: string | null;
+  requested_by: string | null;
+  resources: Json<string[]> | null;
+  audiences: Json<string[]> | null;
+  portal_decision: string | null;
 }
 
 export interface ConnectionsTable {
@@ -131,8 +136,31 @@ export interface ConnectionRecordsTable {
   last_refresh_at: Timestamp | null;
   last_refresh_outcome: string | null;
   last_failure: string | null;
+  last_used_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface ConsentPortalsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  idp_config: Json<{ credentialProviderArn: string; scopes: string[]; audience?: string }>;
+  sources: Json<{ identifier: string; type: string }[]>;
+  execution_role_arn: string | null;
+  user_id_claim: string;
+  status: string;
+  tags: Json<Record<string, string>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PortalSessionsTable {
+  id_hash: string;
+  portal_id: string;
+  user_hashes: Json<string[]>;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
 }
 
 export interface WebhookSubscriptionsTable {
@@ -208,6 +236,8 @@ export interface Database {
   auth_sessions: AuthSessionsTable;
   connections: ConnectionsTable;
   connection_records: ConnectionRecordsTable;
+  consent_portals: ConsentPortalsTable;
+  portal_sessions: PortalSessionsTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   server_secrets: ServerSecretsTable;

@@ -15,7 +15,7 @@ export interface ProviderClient {
   version: string;
 }
 
-export type OAuthProblem = 'discovery_failed' | 'no_access_token';
+export type OAuthProblem = 'discovery_failed' | 'no_access_token' | 'no_id_token';
 
 /**
  * A provider that could not be used for a reason of its own: its discovery document could not be
@@ -130,6 +130,30 @@ export class OAuthClients {
       }),
     );
     return toTokenSet(response, vendorSpec(provider.vendor)?.quirks ?? {});
+  }
+
+  /**
+   * OpenID Connect sign-in: redeems the code of a login Mandate itself started (a consent portal's)
+   * and answers the ID token's claims, which openid-client has checked (issuer, audience, expiry,
+   * nonce) on the token endpoint's TLS answer (OIDC Core §3.1.3.7).
+   */
+  async signIn(
+    provider: ProviderClient,
+    callbackUrl: URL,
+    checks: { codeVerifier: string; state: string; nonce: string },
+  ): Promise<Record<string, unknown>> {
+    const configuration = await this.configuration(provider);
+    const response = await this.timed(provider, 'authorization_code', () =>
+      client.authorizationCodeGrant(configuration, callbackUrl, {
+        pkceCodeVerifier: checks.codeVerifier,
+        expectedState: checks.state,
+        expectedNonce: checks.nonce,
+        idTokenExpected: true,
+      }),
+    );
+    const claims = response.claims();
+    if (!claims) throw new OAuthError('no_id_token', 'The token response holds no ID token');
+    return { ...claims };
   }
 
   /** Exchanges a refresh token (RFC 6749 §6). The answer may or may not carry a new refresh token. */

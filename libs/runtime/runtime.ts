@@ -32,6 +32,8 @@ import { createKmsClient, createSecretsManagerClient } from '../aws/clients';
 import { createTemporalClient } from '../temporal/connection';
 import { startTracing, type Tracing } from '../tracing/tracing';
 import { WebhooksRepository } from '../webhooks/webhooks.repository';
+import { ConsentPortalsRepository } from '../portal/consent-portals.repository';
+import { PortalSessions } from '../portal/portal-sessions';
 import { type AesGcmPayloadCodec, loadPayloadCodec } from '../temporal/payload-codec';
 import { Envelope } from '../vault/envelope';
 import { rewrapSealedValues } from '../vault/rewrap';
@@ -62,6 +64,8 @@ export interface Runtime {
   workloadAccessTokens: WorkloadAccessTokens;
   /** Keyed user hashes (an HMAC with a server secret sealed in the vault). */
   userKeys: UserKeys;
+  /** People signed in to consent portals. */
+  portalSessions: PortalSessions;
   /**
    * The repositories the API serves from, built once. Principals, workload identities, OAuth2
    * providers and connections read through the hot path's caches (`MANDATE_CACHE_TTL_SECONDS`); each
@@ -92,6 +96,7 @@ export interface Repositories {
   webhooks: WebhooksRepository;
   exchangeSubjects: ExchangeSubjectsRepository;
   sessions: SessionsRepository;
+  consentPortals: ConsentPortalsRepository;
 }
 
 /** The Temporal frontend to use: the configured one, else the local dev server's. */
@@ -174,6 +179,7 @@ export async function openRuntime(
     connections: new ConnectionsRepository(db, envelope, cached('connections')),
     connectionRecords: new ConnectionRecordsRepository(db),
     webhooks: new WebhooksRepository(db, envelope),
+    consentPortals: new ConsentPortalsRepository(db),
     exchangeSubjects: new ExchangeSubjectsRepository(db, envelope),
     sessions: new SessionsRepository(db, envelope),
   };
@@ -187,6 +193,7 @@ export async function openRuntime(
   const secretsManager = createSecretsManagerClient(config.aws);
   const payloadCodec = await loadPayloadCodec(db, envelope);
   const userKeys = await UserKeys.load(db, envelope);
+  const portalSessions = await PortalSessions.load(db, envelope, config.portal);
   const sessionCredentials = new SessionCredentials(
     await loadServerSecret(db, envelope, 'session-credentials'),
   );
@@ -241,6 +248,7 @@ export async function openRuntime(
     metrics,
     tracing,
     userKeys,
+    portalSessions,
     sessionCredentials,
     async close() {
       clearInterval(vaultTimer);

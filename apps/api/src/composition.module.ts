@@ -14,6 +14,8 @@ import { ConnectionsRepository } from '../../../libs/vault/connections.repositor
 import { ExchangeSubjectsRepository } from '../../../libs/vault/exchange-subjects.repository';
 import { SessionsRepository } from '../../../libs/consent/sessions.repository';
 import { UserKeys } from '../../../libs/consent/user-key';
+import { ConsentPortalsRepository } from '../../../libs/portal/consent-portals.repository';
+import { PortalSessions } from '../../../libs/portal/portal-sessions';
 import { OAuthClients } from '../../../libs/oauth/oauth-client';
 import { Metrics } from '../../../libs/metrics/metrics';
 import { ApiKeyProvidersRepository } from '../../../libs/providers/api-key-providers.repository';
@@ -68,6 +70,8 @@ export class CompositionModule {
       { provide: WebhooksRepository, useValue: repositories.webhooks },
       { provide: ExchangeSubjectsRepository, useValue: repositories.exchangeSubjects },
       { provide: SessionsRepository, useValue: repositories.sessions },
+      { provide: ConsentPortalsRepository, useValue: repositories.consentPortals },
+      { provide: PortalSessions, useValue: runtime.portalSessions },
     ];
     return {
       module: CompositionModule,

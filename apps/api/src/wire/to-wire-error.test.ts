@@ -48,6 +48,7 @@ const VAULT: Record<VaultDecryptionProblem, string> = {
 const OAUTH: Record<OAuthProblem, string> = {
   discovery_failed: 'InternalServerException',
   no_access_token: 'InternalServerException',
+  no_id_token: 'InternalServerException',
 };
 
 describe('the error funnel maps every error family by its code', () => {
