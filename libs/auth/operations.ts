@@ -38,6 +38,12 @@ export const OPERATIONS = [
   'ListResourceOauth2Connections',
   'GetResourceOauth2Connection',
   'RevokeResourceOauth2ConnectionById',
+  // Consent portals
+  'CreateConsentPortal',
+  'GetConsentPortal',
+  'ListConsentPortals',
+  'UpdateConsentPortal',
+  'DeleteConsentPortal',
   // Webhooks
   'CreateWebhookSubscription',
   'GetWebhookSubscription',

@@ -125,6 +125,17 @@ export class ConsentPortalsRepository {
     return row ? toPortal(row) : undefined;
   }
 
+  /** For TagResource and UntagResource: undefined when the portal is gone. */
+  async setTags(id: string, tags: Record<string, string>): Promise<ConsentPortal | undefined> {
+    const row = await this.db
+      .updateTable('consent_portals')
+      .set({ tags: JSON.stringify(tags) })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toPortal(row) : undefined;
+  }
+
   /** Deletes the portal and signs out everyone signed in to it. */
   async delete(id: string): Promise<boolean> {
     await this.db.deleteFrom('portal_sessions').where('portal_id', '=', id).execute();

@@ -58,3 +58,14 @@ export function parsePrincipalArn(d: Deployment, arn: string): string | undefine
   const prefix = principalArn(d, '');
   return arn.startsWith(prefix) && arn.length > prefix.length ? arn.slice(prefix.length) : undefined;
 }
+
+/** `arn:aws:bedrock-agentcore:us-east-1:000000000000:consent-portal/my-portal-abcdefghij` */
+export function consentPortalArn(d: Deployment, id: string): string {
+  return `arn:${d.partition}:bedrock-agentcore:${d.region}:${d.accountId}:consent-portal/${id}`;
+}
+
+/** The portal id in one of this deployment's consent portal ARNs, else undefined. */
+export function parseConsentPortalArn(d: Deployment, arn: string): string | undefined {
+  const prefix = consentPortalArn(d, '');
+  return arn.startsWith(prefix) && arn.length > prefix.length ? arn.slice(prefix.length) : undefined;
+}

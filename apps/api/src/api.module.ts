@@ -18,6 +18,7 @@ import { ApiKeyProvidersModule } from './api-key-providers/api-key-providers.mod
 import { CodecModule } from './codec/codec.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { ConsentPortalsModule } from './consent-portals/consent-portals.module';
 import { ResourceTokensModule } from './resource-tokens/resource-tokens.module';
 import { Oauth2ProvidersModule } from './oauth2-providers/oauth2-providers.module';
 import { TokenVaultModule } from './token-vault/token-vault.module';
@@ -51,6 +52,7 @@ export class ApiModule {
         CodecModule,
         ConnectionsModule,
         WebhooksModule,
+        ConsentPortalsModule,
         AuditModule,
         PrincipalsModule,
         StsModule,

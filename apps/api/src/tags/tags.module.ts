@@ -3,7 +3,9 @@ import type { Config } from '../../../../libs/config/config';
 import { ApiKeyProvidersRepository } from '../../../../libs/providers/api-key-providers.repository';
 import { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
 import { PrincipalsRepository } from '../../../../libs/auth/principals.repository';
+import { ConsentPortalsRepository } from '../../../../libs/portal/consent-portals.repository';
 import {
+  parseConsentPortalArn,
   parseCredentialProviderArn,
   parsePrincipalArn,
   parseWorkloadIdentityArn,
@@ -23,6 +25,7 @@ import { TagsService } from './tags.service';
         ApiKeyProvidersRepository,
         Oauth2ProvidersRepository,
         PrincipalsRepository,
+        ConsentPortalsRepository,
         CONFIG,
       ],
       useFactory: (
@@ -30,6 +33,7 @@ import { TagsService } from './tags.service';
         apiKeyProviders: ApiKeyProvidersRepository,
         oauth2Providers: Oauth2ProvidersRepository,
         principals: PrincipalsRepository,
+        portals: ConsentPortalsRepository,
         config: Config,
       ) => {
         const { deployment } = config;
@@ -45,6 +49,7 @@ import { TagsService } from './tags.service';
             repository: oauth2Providers,
           },
           { parse: (arn) => parsePrincipalArn(deployment, arn), repository: principals },
+          { parse: (arn) => parseConsentPortalArn(deployment, arn), repository: portals },
         ]);
       },
     },
