@@ -34,6 +34,7 @@ import { startTracing, type Tracing } from '../tracing/tracing';
 import { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { ConsentPortalsRepository } from '../portal/consent-portals.repository';
 import { PortalSessions } from '../portal/portal-sessions';
+import { ConnectionUse } from '../vault/connection-use';
 import { type AesGcmPayloadCodec, loadPayloadCodec } from '../temporal/payload-codec';
 import { Envelope } from '../vault/envelope';
 import { rewrapSealedValues } from '../vault/rewrap';
@@ -66,6 +67,8 @@ export interface Runtime {
   userKeys: UserKeys;
   /** People signed in to consent portals. */
   portalSessions: PortalSessions;
+  /** When each connection was last used (noted on the hot path, written in batches). */
+  connectionUse: ConnectionUse;
   /**
    * The repositories the API serves from, built once. Principals, workload identities, OAuth2
    * providers and connections read through the hot path's caches (`MANDATE_CACHE_TTL_SECONDS`); each
@@ -194,6 +197,7 @@ export async function openRuntime(
   const payloadCodec = await loadPayloadCodec(db, envelope);
   const userKeys = await UserKeys.load(db, envelope);
   const portalSessions = await PortalSessions.load(db, envelope, config.portal);
+  const connectionUse = new ConnectionUse(repositories.connectionRecords, log);
   const sessionCredentials = new SessionCredentials(
     await loadServerSecret(db, envelope, 'session-credentials'),
   );
@@ -249,10 +253,12 @@ export async function openRuntime(
     tracing,
     userKeys,
     portalSessions,
+    connectionUse,
     sessionCredentials,
     async close() {
       clearInterval(vaultTimer);
       clearInterval(secretTimer);
+      await connectionUse.close();
       await audit.flush();
       await tracing?.flush();
       watKeys.stop();

@@ -22,6 +22,8 @@ export interface ConnectionRecord {
   lastRefreshOutcome?: string;
   /** The most recent renewal failure, kept after later successes. */
   lastFailure?: string;
+  /** When a token of the connection was last served (written in batches, so up to a flush behind). */
+  lastUsedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -102,6 +104,34 @@ export class ConnectionRecordsRepository {
     return row ? toRecord(row) : undefined;
   }
 
+  /** Every record of these users (a person's user hashes), but machine-to-machine ones, newest first. */
+  async ofUsers(userHashes: string[]): Promise<ConnectionRecord[]> {
+    if (userHashes.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('connection_records')
+      .selectAll()
+      .where('user_hash', 'in', userHashes)
+      .where('flow', '!=', 'M2M')
+      .orderBy('created_at', 'desc')
+      .limit(500)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** Notes when connections were last used; an earlier time never replaces a later one. */
+  async used(uses: Map<string, Date>): Promise<void> {
+    await Promise.all(
+      [...uses].map(([id, at]) =>
+        this.db
+          .updateTable('connection_records')
+          .set({ last_used_at: at })
+          .where('id', '=', id)
+          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+          .execute(),
+      ),
+    );
+  }
+
   /** Up to `limit` records after the id `after`, in id order. */
   async page(
     filter: ConnectionFilter,
@@ -147,6 +177,7 @@ function toRecord(row: Row): ConnectionRecord {
     ...(row.last_refresh_at ? { lastRefreshAt: new Date(row.last_refresh_at) } : {}),
     ...(row.last_refresh_outcome ? { lastRefreshOutcome: row.last_refresh_outcome } : {}),
     ...(row.last_failure ? { lastFailure: row.last_failure } : {}),
+    ...(row.last_used_at ? { lastUsedAt: new Date(row.last_used_at) } : {}),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };

@@ -16,6 +16,7 @@ import { SessionsRepository } from '../../../libs/consent/sessions.repository';
 import { UserKeys } from '../../../libs/consent/user-key';
 import { ConsentPortalsRepository } from '../../../libs/portal/consent-portals.repository';
 import { PortalSessions } from '../../../libs/portal/portal-sessions';
+import { ConnectionUse } from '../../../libs/vault/connection-use';
 import { OAuthClients } from '../../../libs/oauth/oauth-client';
 import { Metrics } from '../../../libs/metrics/metrics';
 import { ApiKeyProvidersRepository } from '../../../libs/providers/api-key-providers.repository';
@@ -72,6 +73,7 @@ export class CompositionModule {
       { provide: SessionsRepository, useValue: repositories.sessions },
       { provide: ConsentPortalsRepository, useValue: repositories.consentPortals },
       { provide: PortalSessions, useValue: runtime.portalSessions },
+      { provide: ConnectionUse, useValue: runtime.connectionUse },
     ];
     return {
       module: CompositionModule,

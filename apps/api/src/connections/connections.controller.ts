@@ -1,8 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Config } from '../../../../libs/config/config';
 import { ConnectionsRepository } from '../../../../libs/vault/connections.repository';
 import { connectionId, UserKeys } from '../../../../libs/consent/user-key';
 import {
@@ -17,11 +15,9 @@ import {
   type ConnectionRecord,
 } from '../../../../libs/vault/connection-records.repository';
 import { parseInput } from '../../../../libs/wire/validation';
-import { connectionLifecycleWorkflow } from '../../../../workflows/connection-lifecycle/connection-lifecycle.workflow';
-import { lifecycleStartOptions, revokeUpdate } from '../../../../workflows/connection-lifecycle/definitions';
 import { credentialProviderName } from '../credential-providers/credential-provider.schemas';
 import { workloadIdentityName } from '../workload-identities/workload-identity.schemas';
-import { CONFIG } from '../tokens';
+import { ConnectionRevocation } from './connection-revocation';
 import { named, Operation, userContext } from '../wire/operation.decorator';
 
 /** The operators' operations act on the token vault's connections: policies name the vault's ARN. */
@@ -74,8 +70,7 @@ export class ConnectionsController {
     @Inject(ConnectionsRepository) private readonly connections: ConnectionsRepository,
     @Inject(ConnectionRecordsRepository) private readonly records: ConnectionRecordsRepository,
     @Inject(UserKeys) private readonly userKeys: UserKeys,
-    @Inject(Client) private readonly temporal: Client,
-    @Inject(CONFIG) private readonly config: Config,
+    @Inject(ConnectionRevocation) private readonly revocation: ConnectionRevocation,
   ) {}
 
   @Post('ListResourceOauth2Connections')
@@ -148,25 +143,7 @@ export class ConnectionsController {
     return record;
   }
 
-  private async revokeOne(id: string, owner: { workloadName: string; providerName: string }) {
-    const { lifecycle, temporal } = this.config;
-    this.connections.forgetCached(id);
-    // With-start: a connection whose lifecycle has ended is revoked by a new run of it.
-    await this.temporal.workflow.executeUpdateWithStart(revokeUpdate, {
-      startWorkflowOperation: new WithStartWorkflowOperation(connectionLifecycleWorkflow, {
-        ...lifecycleStartOptions(
-          {
-            connectionId: id,
-            workloadName: owner.workloadName,
-            providerName: owner.providerName,
-            timing: lifecycle,
-          },
-          temporal.taskQueue,
-        ),
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
-    });
-    // Dropped again once revoked: a request meanwhile may have cached the tokens anew.
-    this.connections.forgetCached(id);
+  private revokeOne(id: string, owner: { workloadName: string; providerName: string }) {
+    return this.revocation.revoke(id, owner);
   }
 }

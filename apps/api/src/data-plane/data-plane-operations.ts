@@ -60,7 +60,11 @@ export const DATA_PLANE_OPERATIONS: readonly DataPlaneOperation[] = [
       }),
     },
     handle: (request, { resourceTokens }) =>
-      resourceTokens.token(verifiedWat(request), parseInput(getResourceOauth2TokenInput, request.body)),
+      resourceTokens.token(
+        verifiedWat(request),
+        parseInput(getResourceOauth2TokenInput, request.body),
+        request.principal?.name,
+      ),
   },
   {
     url: '/identities/api-key',

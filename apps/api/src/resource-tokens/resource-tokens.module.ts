@@ -7,6 +7,8 @@ import { ConnectionsRepository } from '../../../../libs/vault/connections.reposi
 import { ExchangeSubjectsRepository } from '../../../../libs/vault/exchange-subjects.repository';
 import { SessionsRepository } from '../../../../libs/consent/sessions.repository';
 import { UserKeys } from '../../../../libs/consent/user-key';
+import { ConsentPortalsRepository } from '../../../../libs/portal/consent-portals.repository';
+import { ConnectionUse } from '../../../../libs/vault/connection-use';
 import { OAuthClients } from '../../../../libs/oauth/oauth-client';
 import { Metrics } from '../../../../libs/metrics/metrics';
 import { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
@@ -74,6 +76,8 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
         UserKeys,
         Renewals,
         AccessPolicy,
+        ConsentPortalsRepository,
+        ConnectionUse,
         CONFIG,
         Metrics,
       ],
@@ -90,6 +94,8 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
         userKeys: UserKeys,
         renewals: Renewals,
         access: AccessPolicy,
+        portals: ConsentPortalsRepository,
+        use: ConnectionUse,
         config: Config,
         metrics: Metrics,
       ) =>
@@ -106,6 +112,8 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
           userKeys,
           renewals,
           access,
+          portals,
+          used: (id) => use.note(id),
           metrics,
           settings: {
             publicUrl: config.http.publicUrl,

@@ -178,6 +178,7 @@ function world(options: WorldOptions = {}) {
     connections: connections as unknown as ConnectionsRepository,
     subjects: { delete: () => Promise.resolve() },
     access: { authorize: () => Promise.resolve() },
+    portals: { forConsent: () => Promise.resolve(undefined) },
     providers: { findByCallbackId: () => Promise.resolve(undefined) },
     workloads: { find: (name: string) => Promise.resolve(name === WORKLOAD ? workload : undefined) },
     secrets: { read: options.readSecret ?? (() => Promise.resolve(CLIENT_SECRET)) },

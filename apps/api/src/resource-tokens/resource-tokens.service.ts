@@ -17,7 +17,12 @@ export class ResourceTokensService {
     private readonly consent: UserConsent,
   ) {}
 
-  async token(wat: WorkloadAccessToken, input: GetResourceOauth2TokenInput): Promise<TokenAnswer> {
+  /** `requestedBy`: the calling principal, which a consent portal's consent screen names. */
+  async token(
+    wat: WorkloadAccessToken,
+    input: GetResourceOauth2TokenInput,
+    requestedBy?: string,
+  ): Promise<TokenAnswer> {
     const name = input.resourceCredentialProviderName;
     const provider = await this.providers.find(name);
     if (!provider) throw new ResourceNotFoundException(`OAuth2 credential provider ${name} does not exist`);
@@ -27,7 +32,7 @@ export class ResourceTokensService {
       case 'ON_BEHALF_OF_TOKEN_EXCHANGE':
         return this.delegated.onBehalfOf(wat, input, provider);
       case 'USER_FEDERATION':
-        return this.consent.token(wat, input, provider);
+        return this.consent.token(wat, input, provider, requestedBy);
     }
   }
 }

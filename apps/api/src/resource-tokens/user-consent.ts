@@ -9,6 +9,7 @@ import type { Metrics } from '../../../../libs/metrics/metrics';
 import type { ExchangeSubjectsRepository } from '../../../../libs/vault/exchange-subjects.repository';
 import { rekeyConnection } from '../../../../libs/consent/legacy-user-hashes';
 import type { AuthSession, SessionsRepository } from '../../../../libs/consent/sessions.repository';
+import type { ConsentPortalsRepository } from '../../../../libs/portal/consent-portals.repository';
 import { servable } from '../../../../libs/vault/token-freshness';
 import { connectionId, type UserKeys } from '../../../../libs/consent/user-key';
 import { randomValues, type OAuthClients } from '../../../../libs/oauth/oauth-client';
@@ -52,6 +53,9 @@ export interface UserConsentDeps {
   userKeys: UserKeys;
   renewals: Pick<Renewals, 'renewAndRead'>;
   access: Pick<AccessPolicy, 'authorize'>;
+  portals: Pick<ConsentPortalsRepository, 'forConsent'>;
+  /** Notes each served token's connection as used (for "last used" on the portal). */
+  used?: (connectionId: string) => void;
   metrics?: Pick<Metrics, 'vaultRead' | 'consent'>;
   settings: {
     publicUrl: string;
@@ -80,6 +84,24 @@ export type TokenAnswer =
 
 export type CallbackResult = { redirect: string } | { error: string; status: number };
 
+/** The user hashes of the person signed in to a portal in this browser, if anyone is. */
+export type PortalPersonOf = (portalId: string) => Promise<string[] | undefined>;
+
+/** Who a session is for and what it asks, whether an agent or the person on a portal started it. */
+export interface SessionRequest {
+  workloadName: string;
+  userHash: string;
+  connectionId: string;
+  scopes: string[];
+  returnUrl: string;
+  resources?: string[];
+  audiences?: string[];
+  customParameters?: Record<string, string>;
+  customState?: string;
+  /** The principal that asked for the token, shown on the consent screen. */
+  requestedBy?: string;
+}
+
 /**
  * User consent (USER_FEDERATION): serve a stored token when the vault has one, else start an
  * authorization session; take the authorization server's callback; complete the session for the
@@ -93,6 +115,7 @@ export class UserConsent {
     wat: WorkloadAccessToken,
     input: GetResourceOauth2TokenInput,
     provider: Oauth2ProviderRecord,
+    requestedBy?: string,
   ): Promise<TokenAnswer> {
     if (!wat.user) {
       throw ValidationException.field(
@@ -123,18 +146,43 @@ export class UserConsent {
       workload: wat.workloadName,
       provider: provider.name,
     });
-    if (hit) return { accessToken: stored.tokens.accessToken };
+    if (hit) {
+      this.deps.used?.(connection);
+      return { accessToken: stored.tokens.accessToken };
+    }
     if (stored) {
       const renewed = await this.deps.renewals.renewAndRead(
         { connectionId: connection, workloadName: wat.workloadName, providerName: provider.name },
         stored.connection.expiresAt,
       );
-      if ('accessToken' in renewed) return renewed;
+      if ('accessToken' in renewed) {
+        this.deps.used?.(connection);
+        return renewed;
+      }
       // A new consent cannot fix a provider that refuses Mandate itself (e.g. a wrong client secret)
       // or cannot be reached; the user's grant is still there.
       if (renewed.failure) throw providerFailure(provider.name, renewed.failure);
     }
-    return this.startSession(wat, input, provider, workload, user, connection);
+    const returnUrl = input.resourceOauth2ReturnUrl;
+    if (!returnUrl)
+      throw ValidationException.field('resourceOauth2ReturnUrl', 'is required to start a user consent');
+    const portal = await this.deps.portals.forConsent(workload.name, provider.name);
+    return this.startSession(
+      provider,
+      {
+        workloadName: wat.workloadName,
+        userHash: user,
+        connectionId: connection,
+        scopes: input.scopes,
+        returnUrl,
+        ...(input.resources ? { resources: input.resources } : {}),
+        ...(input.audiences ? { audiences: input.audiences } : {}),
+        ...(input.customParameters ? { customParameters: input.customParameters } : {}),
+        ...(input.customState ? { customState: input.customState } : {}),
+        ...(requestedBy ? { requestedBy } : {}),
+      },
+      portal?.id,
+    );
   }
 
   /**
@@ -171,56 +219,68 @@ export class UserConsent {
     }
     if (session.status === 'COMPLETED') {
       const stored = await this.deps.connections.read(session.connectionId);
-      if (stored) return { accessToken: stored.tokens.accessToken };
+      if (stored) {
+        this.deps.used?.(session.connectionId);
+        return { accessToken: stored.tokens.accessToken };
+      }
     }
     const failed = session.status !== 'IN_PROGRESS' || session.expiresAt.getTime() <= Date.now();
     return { sessionUri, sessionStatus: failed ? 'FAILED' : 'IN_PROGRESS' };
   }
 
-  private async startSession(
-    wat: WorkloadAccessToken,
-    input: GetResourceOauth2TokenInput,
+  /**
+   * Starts an authorization session. With a consent portal, the authorization server's URL is sealed
+   * with the session and released only when the person allows on the portal's consent screen; the
+   * caller gets the consent screen's URL instead.
+   */
+  async startSession(
     provider: Oauth2ProviderRecord,
-    workload: WorkloadIdentityRecord,
-    user: string,
-    connection: string,
-  ): Promise<TokenAnswer> {
-    const returnUrl = input.resourceOauth2ReturnUrl;
-    if (!returnUrl)
-      throw ValidationException.field('resourceOauth2ReturnUrl', 'is required to start a user consent');
-
+    request: SessionRequest,
+    portalId?: string,
+  ): Promise<TokenAnswer & { sessionUri: string }> {
     const clientSecret = await this.deps.secrets.read(provider.secret.ref).catch((err: unknown) => {
       throw SecretError.for(err, { provider: provider.name });
     });
     const codeVerifier = randomValues.codeVerifier();
     const state = randomValues.state();
-    const nonce = input.scopes.includes('openid') ? randomValues.nonce() : undefined;
+    const nonce = request.scopes.includes('openid') ? randomValues.nonce() : undefined;
     const authorizationUrl = await this.deps.oauth.authorizationUrl(providerClient(provider, clientSecret), {
       redirectUri: callbackUrl(this.deps.settings.publicUrl, provider.callbackId),
-      scopes: input.scopes,
+      scopes: request.scopes,
       state,
       codeChallenge: await randomValues.codeChallenge(codeVerifier),
       ...(nonce ? { nonce } : {}),
-      ...(input.resources ? { resources: input.resources } : {}),
-      ...(input.audiences ? { audiences: input.audiences } : {}),
-      ...(input.customParameters ? { customParameters: input.customParameters } : {}),
+      ...(request.resources ? { resources: request.resources } : {}),
+      ...(request.audiences ? { audiences: request.audiences } : {}),
+      ...(request.customParameters ? { customParameters: request.customParameters } : {}),
     });
 
     const ttlMs = this.deps.settings.sessionTtlMs;
     const session: Omit<AuthSession, 'status'> = {
       id: randomUUID(),
-      workloadName: wat.workloadName,
+      workloadName: request.workloadName,
       providerName: provider.name,
-      userHash: user,
-      connectionId: connection,
-      scopes: input.scopes,
-      returnUrl,
+      userHash: request.userHash,
+      connectionId: request.connectionId,
+      scopes: request.scopes,
+      returnUrl: request.returnUrl,
       expiresAt: new Date(Date.now() + ttlMs),
+      ...(portalId
+        ? {
+            portal: {
+              portalId,
+              ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+              ...(request.resources ? { resources: request.resources } : {}),
+              ...(request.audiences ? { audiences: request.audiences } : {}),
+            },
+          }
+        : {}),
     };
     await this.deps.sessions.create(session, state, {
       codeVerifier,
       ...(nonce ? { nonce } : {}),
-      ...(input.customState ? { customState: input.customState } : {}),
+      ...(request.customState ? { customState: request.customState } : {}),
+      ...(portalId ? { authorizationUrl: authorizationUrl.href } : {}),
     });
     await this.deps.temporal.workflow.start(authorizationSessionWorkflow, {
       workflowId: authorizationSessionWorkflowId(session.id),
@@ -228,30 +288,32 @@ export class UserConsent {
       args: [
         {
           sessionId: session.id,
-          connectionId: connection,
-          workloadName: wat.workloadName,
+          connectionId: request.connectionId,
+          workloadName: request.workloadName,
           providerName: provider.name,
-          userHash: user,
+          userHash: request.userHash,
           ttlMs,
         },
       ],
       typedSearchAttributes: [
-        { key: WORKLOAD_NAME, value: wat.workloadName },
+        { key: WORKLOAD_NAME, value: request.workloadName },
         { key: PROVIDER_NAME, value: provider.name },
         { key: FLOW, value: 'USER_FEDERATION' },
         { key: STATE, value: 'AWAITING_CALLBACK' },
       ],
     });
-    this.deps.metrics?.consent('started', { workload: wat.workloadName, provider: provider.name });
+    this.deps.metrics?.consent('started', { workload: request.workloadName, provider: provider.name });
     return {
-      authorizationUrl: authorizationUrl.href,
+      authorizationUrl: portalId
+        ? consentScreenUrl(this.deps.settings.publicUrl, portalId, session.id)
+        : authorizationUrl.href,
       sessionUri: `${SESSION_URI_PREFIX}${session.id}`,
       sessionStatus: 'IN_PROGRESS',
     };
   }
 
   /** The authorization server's redirect: one use of a valid `state`, else an error page and no signal. */
-  async callback(callbackId: string, rawQuery: string): Promise<CallbackResult> {
+  async callback(callbackId: string, rawQuery: string, personOf?: PortalPersonOf): Promise<CallbackResult> {
     const query = new URLSearchParams(rawQuery);
     const provider = isCallbackId(callbackId)
       ? await this.deps.providers.findByCallbackId(callbackId)
@@ -264,7 +326,17 @@ export class UserConsent {
     }
     const issuerProblem = await this.issuerProblem(provider, query.get('iss'));
     const handle = this.deps.temporal.workflow.getHandle(authorizationSessionWorkflowId(session.id));
+    const binding = await this.portalBinding(session, personOf);
     const error = query.get('error');
+    if (binding === 'someone-else') {
+      // Session binding: the code the person's consent yielded is not stored under another user.
+      await handle.signal(callbackSignal, { kind: 'error', error: 'access_denied' });
+      return {
+        status: 403,
+        error:
+          'This request was started for another person than the one signed in to the portal. Nothing was granted.',
+      };
+    }
     if (issuerProblem || error || !query.get('code')) {
       // Only the OAuth error code travels, never a description the server may have filled with anything.
       const code = issuerProblem ?? (error && /^[a-z_]{1,64}$/.test(error) ? error : 'invalid_response');
@@ -272,12 +344,42 @@ export class UserConsent {
     } else {
       await this.deps.sessions.saveCallback(session.id, { query: query.toString() });
       await handle.signal(callbackSignal, { kind: 'code' });
+      // The person signed in to the portal is the session's user: the portal completes the binding.
+      if (binding === 'same-person') await this.completeAs(session).catch(() => undefined);
     }
     const secrets = await this.deps.sessions.secrets(session.id);
     const back = new URL(session.returnUrl);
     back.searchParams.set('session_id', `${SESSION_URI_PREFIX}${session.id}`);
     if (secrets?.secrets.customState) back.searchParams.set('state', secrets.secrets.customState);
     return { redirect: back.href };
+  }
+
+  /**
+   * Who is signed in to the session's portal in this browser: its user, someone else, or nobody (then
+   * the app completes the session as in AgentCore's flow). Sessions without a portal bind as before.
+   */
+  private async portalBinding(
+    session: AuthSession,
+    personOf: PortalPersonOf | undefined,
+  ): Promise<'same-person' | 'someone-else' | 'nobody'> {
+    if (!session.portal || session.portal.decision !== 'ALLOWED' || !personOf) return 'nobody';
+    const hashes = await personOf(session.portal.portalId);
+    if (!hashes) return 'nobody';
+    return hashes.includes(session.userHash) ? 'same-person' : 'someone-else';
+  }
+
+  /** Completes a session as its own user, for the portal, and waits for the code's redemption. */
+  async completeAs(session: AuthSession): Promise<void> {
+    await this.deps.temporal.workflow
+      .getHandle(authorizationSessionWorkflowId(session.id))
+      .executeUpdate(completeUpdate, { args: [{ userHash: session.userHash }] });
+  }
+
+  /** The person on the portal denied: the session fails, and the agent's next poll says so. */
+  async deny(session: AuthSession): Promise<void> {
+    await this.deps.temporal.workflow
+      .getHandle(authorizationSessionWorkflowId(session.id))
+      .signal(callbackSignal, { kind: 'error', error: 'access_denied' });
   }
 
   /** RFC 9207: where the server says it sends `iss`, it must, and it must be the server's. */
@@ -338,6 +440,10 @@ export class UserConsent {
     return { kind: 'jwt', iss: verified.iss, sub: verified.sub };
   }
 }
+
+/** The consent screen of a session on its portal. */
+export const consentScreenUrl = (publicUrl: string, portalId: string, sessionId: string) =>
+  `${publicUrl.replace(/\/$/, '')}/portal/${portalId}/consent/${sessionId}`;
 
 /** The one check of a return URL: exactly one of the workload identity's allowed URLs. */
 function assertReturnUrl(workload: WorkloadIdentityRecord, returnUrl: string): void {
