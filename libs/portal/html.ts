@@ -23,7 +23,7 @@ function render(value: Interpolated): string {
   if (value === undefined || value === null || value === false) return '';
   if (value instanceof SafeHtml) return value.value;
   if (Array.isArray(value)) return (value as readonly Interpolated[]).map(render).join('');
-  return escapeHtml(String(value as string | number));
+  return escapeHtml(String(value));
 }
 
 /**

@@ -19,6 +19,7 @@ import { CodecModule } from './codec/codec.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { ConsentPortalsModule } from './consent-portals/consent-portals.module';
+import { PortalModule } from './portal/portal.module';
 import { ResourceTokensModule } from './resource-tokens/resource-tokens.module';
 import { Oauth2ProvidersModule } from './oauth2-providers/oauth2-providers.module';
 import { TokenVaultModule } from './token-vault/token-vault.module';
@@ -53,6 +54,7 @@ export class ApiModule {
         ConnectionsModule,
         WebhooksModule,
         ConsentPortalsModule,
+        PortalModule,
         AuditModule,
         PrincipalsModule,
         StsModule,

@@ -1,5 +1,9 @@
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../../../libs/config/config';
+import { PortalSessions } from '../../../../libs/portal/portal-sessions';
+import { portalCookies, readCookie, secureCookies } from '../portal/portal-http';
+import { CONFIG } from '../tokens';
 import { Public } from '../wire/operation.decorator';
 import { UserConsent } from './user-consent';
 
@@ -11,7 +15,15 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
  */
 @Controller('identities')
 export class ResourceTokensController {
-  constructor(@Inject(UserConsent) private readonly consent: UserConsent) {}
+  private readonly secureCookies: boolean;
+
+  constructor(
+    @Inject(UserConsent) private readonly consent: UserConsent,
+    @Inject(PortalSessions) private readonly people: PortalSessions,
+    @Inject(CONFIG) config: Config,
+  ) {
+    this.secureCookies = secureCookies(config.http.publicUrl);
+  }
 
   @Get('oauth2/callback/:callbackId')
   @Public()
@@ -21,7 +33,20 @@ export class ResourceTokensController {
     @Res() reply: FastifyReply,
   ) {
     const mark = request.url.indexOf('?');
-    const result = await this.consent.callback(callbackId, mark < 0 ? '' : request.url.slice(mark + 1));
+    // A session that went through a consent portal binds to the person signed in there, in this browser.
+    const personOf = async (portalId: string) =>
+      (
+        await this.people.person(
+          portalId,
+          readCookie(request, portalCookies(portalId, this.secureCookies).session),
+          new Date(),
+        )
+      )?.userHashes;
+    const result = await this.consent.callback(
+      callbackId,
+      mark < 0 ? '' : request.url.slice(mark + 1),
+      personOf,
+    );
     // The redirect URL carries no secret; the page and headers forbid caching and framing either way.
     void reply
       .header('cache-control', 'no-store')

@@ -131,5 +131,6 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
         new ResourceTokensService(providers, delegated, consent),
     },
   ],
+  exports: [UserConsent],
 })
 export class ResourceTokensModule {}
