@@ -44,7 +44,8 @@ export function cookie(
 /**
  * Headers of every portal answer: a strict Content-Security-Policy (no script at all, styles from
  * the portal's own stylesheet, forms only to the portal and the origins named), no framing, no
- * caching, no referrer (URLs carry session ids).
+ * caching, no referrer beyond the portal's origin (URLs carry session ids; `no-referrer` would make
+ * the browser send `Origin: null` on the portal's own form posts).
  */
 export function securityHeaders(reply: FastifyReply, formTargets: string[] = []): FastifyReply {
   const csp = [
@@ -59,7 +60,7 @@ export function securityHeaders(reply: FastifyReply, formTargets: string[] = [])
     .header('content-security-policy', csp)
     .header('x-frame-options', 'DENY')
     .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
+    .header('referrer-policy', 'same-origin')
     .header('cache-control', 'no-store')
     .header('cross-origin-opener-policy', 'same-origin');
 }
@@ -71,7 +72,7 @@ export function securityHeaders(reply: FastifyReply, formTargets: string[] = [])
  */
 export function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
   const origin = request.headers.origin;
-  if (typeof origin === 'string') return origin === new URL(publicUrl).origin;
+  if (typeof origin === 'string' && origin !== 'null') return origin === new URL(publicUrl).origin;
   const site = request.headers['sec-fetch-site'];
   return site === undefined || site === 'same-origin';
 }

@@ -145,9 +145,8 @@ export class PortalController {
   ) {
     return this.signedIn(id, request, reply, async (portal, person) => {
       const view = await this.portal.consentView(portal, person, sessionId);
-      // Allow posts to the portal, which redirects on to the authorization server: the form's target.
-      const target = await this.portal.allowTarget(view.sessionId);
-      securityHeaders(reply, target ? [target] : []);
+      // Allow and Deny post to the portal, which redirects on: to the authorization server, or the app.
+      securityHeaders(reply, await this.portal.formTargets(view.sessionId));
       this.send(reply, 200, consentScreen({ ...this.frame(portal, person), person }, view), false);
     });
   }

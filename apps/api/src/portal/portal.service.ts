@@ -209,10 +209,19 @@ export class PortalService {
     };
   }
 
-  /** The authorization server's origin, which the consent screen's Allow form is sent on to. */
-  async allowTarget(sessionId: string): Promise<string | undefined> {
-    const url = (await this.deps.sessions.secrets(sessionId))?.secrets.authorizationUrl;
-    return url ? new URL(url).origin : undefined;
+  /**
+   * Where the consent screen's forms are sent on to (the browser checks `form-action` on redirects
+   * too): the authorization server's origin for Allow, the app's return URL's for Deny.
+   */
+  async formTargets(sessionId: string): Promise<string[]> {
+    const [session, secrets] = await Promise.all([
+      this.deps.sessions.find(sessionId),
+      this.deps.sessions.secrets(sessionId),
+    ]);
+    const urls = [secrets?.secrets.authorizationUrl, session?.returnUrl].filter(
+      (url): url is string => !!url,
+    );
+    return [...new Set(urls.map((url) => new URL(url).origin))];
   }
 
   /** Allow: on to the authorization server. Deny: the session fails; back to the app's return URL. */
