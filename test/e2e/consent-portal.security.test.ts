@@ -180,6 +180,34 @@ describe('consent portal web security: cookies, CSRF, redirects, sign-out, audit
     assert.equal((await test.stack.runtime.repositories.connectionRecords.find(id))?.state, 'ACTIVE');
   });
 
+  it("binds the code to the signed-in person: an allowed IdP URL opened in another person's browser grants nothing", async () => {
+    const { visitor: alice } = await signIn('alice');
+    const { visitor: bob } = await signIn('bob');
+    const wat = (
+      await test
+        .data()
+        .send(new GetWorkloadAccessTokenForUserIdCommand({ workloadName: 'agent', userId: 'alice' }))
+    ).workloadAccessToken!;
+    const started = await askToken(test, wat, ['write'], {
+      resourceOauth2ReturnUrl: app.returnUrl,
+      forceAuthentication: true,
+    });
+    const consentPath = new URL(started.authorizationUrl!).pathname;
+    const csrf = await csrfOf(await alice.get(consentPath));
+    const allowed = await alice.post(consentPath, { decision: 'allow', csrf });
+    // Bob consents at the IdP with the URL Alice's Allow released, and comes back signed in as Bob.
+    const callback = await setup.idp.authorize(allowed.headers.get('location')!, 'bob');
+    const back = await fetch(callback, { redirect: 'manual', headers: { cookie: bob.cookie } });
+    assert.equal(back.status, 403);
+    assert.match(await back.text(), /another person/);
+    let status: string | undefined;
+    for (let i = 0; i < 50 && status !== 'FAILED'; i += 1) {
+      status = (await askToken(test, wat, ['write'], { sessionUri: started.sessionUri })).sessionStatus;
+      if (status !== 'FAILED') await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(status, 'FAILED');
+  });
+
   it('comes back only to the portal after sign-in: other sites and odd paths go to my connections', async () => {
     for (const next of [
       'https://evil.example/',
