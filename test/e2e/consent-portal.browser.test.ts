@@ -85,8 +85,22 @@ describe('the consent portal in Chromium: sign in, consent, see and revoke conne
     assert.match(headers['content-security-policy']!, /frame-ancestors 'none'/);
     if (screenshotsDir())
       await page.screenshot({ path: join(screenshotsDir()!, 'portal-consent.png'), fullPage: true });
+    // Readable on a phone: nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+    if (screenshotsDir())
+      await page.screenshot({ path: join(screenshotsDir()!, 'portal-consent-phone.png'), fullPage: true });
 
-    await leaveBy(page, page.getByRole('button', { name: 'Allow' }));
+    // Allowed from the keyboard: Tab reaches the Allow button, Enter presses it.
+    const before = page.url();
+    for (let i = 0; i < 10; i += 1) {
+      await page.keyboard.press('Tab');
+      if ((await page.evaluate(() => document.activeElement?.textContent?.trim())) === 'Allow') break;
+    }
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Allow');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.href !== before);
     await passIdp(page, setup.idp, 'alice');
     await page.waitForURL(`${app.returnUrl}?**`);
     const back = new URL(page.url());
