@@ -87,7 +87,7 @@ describe('the consent portal in Chromium: sign in, consent, see and revoke conne
       await page.screenshot({ path: join(screenshotsDir()!, 'portal-consent.png'), fullPage: true });
     // Readable on a phone: nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
     if (screenshotsDir())
       await page.screenshot({ path: join(screenshotsDir()!, 'portal-consent-phone.png'), fullPage: true });
@@ -96,9 +96,15 @@ describe('the consent portal in Chromium: sign in, consent, see and revoke conne
     const before = page.url();
     for (let i = 0; i < 10; i += 1) {
       await page.keyboard.press('Tab');
-      if ((await page.evaluate(() => document.activeElement?.textContent?.trim())) === 'Allow') break;
+      if (
+        (await page.evaluate<string | undefined>('document.activeElement?.textContent?.trim()')) === 'Allow'
+      )
+        break;
     }
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Allow');
+    assert.equal(
+      await page.evaluate<string | undefined>('document.activeElement?.textContent?.trim()'),
+      'Allow',
+    );
     await page.keyboard.press('Enter');
     await page.waitForURL((url) => url.href !== before);
     await passIdp(page, setup.idp, 'alice');
