@@ -29,6 +29,23 @@ export async function registerAgentAndIdp(
   await control.send(
     new CreateWorkloadIdentityCommand({ name: 'agent', allowedResourceOauth2ReturnUrls: [RETURN_URL] }),
   );
+  const pending = await createPendingIdpProvider(test, idpPort);
+  const idp = await startTestIdp({
+    port: idpPort,
+    redirectUris: [pending.provider.callbackUrl!],
+    ...idpOptions,
+  });
+  await pending.connect(idp);
+  return idp;
+}
+
+/**
+ * Provider `idp` for a test IdP still to be started on `idpPort` (so it can know the provider's
+ * callback URL): created with placeholder credentials first, as AgentCore's setup order has it;
+ * `connect` gives it the started IdP's client.
+ */
+export async function createPendingIdpProvider(test: TestStack, idpPort: number) {
+  const control = test.control();
   const discoveryUrl = `http://127.0.0.1:${idpPort}/.well-known/openid-configuration`;
   const providerConfig = (clientId: string, clientSecret: string) => ({
     name: 'idp',
@@ -38,11 +55,11 @@ export async function registerAgentAndIdp(
     },
   });
   const provider = await control.send(new CreateOauth2CredentialProviderCommand(providerConfig('x', 'x')));
-  const idp = await startTestIdp({ port: idpPort, redirectUris: [provider.callbackUrl!], ...idpOptions });
-  await control.send(
-    new UpdateOauth2CredentialProviderCommand(providerConfig(idp.clientId, idp.clientSecret)),
-  );
-  return idp;
+  return {
+    provider,
+    connect: (idp: TestIdp) =>
+      control.send(new UpdateOauth2CredentialProviderCommand(providerConfig(idp.clientId, idp.clientSecret))),
+  };
 }
 
 /**

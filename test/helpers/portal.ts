@@ -3,12 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { ConsentPortalSourceType } from '@aws-sdk/client-bedrock-agentcore-control';
 import {
   CreateConsentPortalCommand,
-  CreateOauth2CredentialProviderCommand,
   CreateWorkloadIdentityCommand,
-  UpdateOauth2CredentialProviderCommand,
 } from '@aws-sdk/client-bedrock-agentcore-control';
 import type { Locator, Page } from 'playwright-core';
 import { freePort } from '../../libs/local-stack/ports';
+import { createPendingIdpProvider } from './consent-flow';
 import { startTestIdp, type TestIdp } from './oidc-idp';
 import type { TestStack } from './stack';
 
@@ -37,15 +36,7 @@ export async function registerAgentWithPortal(
       tags: { description: options.workloadDescription ?? 'Reads your CRM notes to draft replies' },
     }),
   );
-  const discoveryUrl = `http://127.0.0.1:${idpPort}/.well-known/openid-configuration`;
-  const providerConfig = (clientId: string, clientSecret: string) => ({
-    name: 'idp',
-    credentialProviderVendor: 'CustomOauth2' as const,
-    oauth2ProviderConfigInput: {
-      customOauth2ProviderConfig: { oauthDiscovery: { discoveryUrl }, clientId, clientSecret },
-    },
-  });
-  const provider = await control.send(new CreateOauth2CredentialProviderCommand(providerConfig('x', 'x')));
+  const { provider, connect } = await createPendingIdpProvider(test, idpPort);
   const portal = await control.send(
     new CreateConsentPortalCommand({
       name: 'people',
@@ -59,9 +50,7 @@ export async function registerAgentWithPortal(
     port: idpPort,
     redirectUris: [provider.callbackUrl!, `${portal.portalUrl!}/callback`],
   });
-  await control.send(
-    new UpdateOauth2CredentialProviderCommand(providerConfig(idp.clientId, idp.clientSecret)),
-  );
+  await connect(idp);
   return { idp, portalId: portal.consentPortalId!, portalUrl: portal.portalUrl! };
 }
 

@@ -8,6 +8,7 @@ import {
   type PortalIdpConfig,
   type PortalSource,
 } from '../../../../libs/portal/consent-portals.repository';
+import { portalUrl } from '../../../../libs/portal/portal-urls';
 import { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
 import {
   consentPortalArn,
@@ -212,9 +213,6 @@ export class ConsentPortalsController {
     };
   }
 }
-
-/** Where people find a portal: its sign-in, consent screen and connections are below this URL. */
-export const portalUrl = (publicUrl: string, id: string) => `${publicUrl.replace(/\/$/, '')}/portal/${id}`;
 
 const notFound = (identifier: string) =>
   new ResourceNotFoundException(`Consent portal ${identifier} does not exist`);

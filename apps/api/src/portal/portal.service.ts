@@ -7,6 +7,7 @@ import type {
   ConsentPortalsRepository,
 } from '../../../../libs/portal/consent-portals.repository';
 import type { PortalPerson, PortalSessions } from '../../../../libs/portal/portal-sessions';
+import { portalPath, portalUrl } from '../../../../libs/portal/portal-urls';
 import type { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
 import { providerClient } from '../../../../libs/providers/provider-client';
 import { describeScope } from '../../../../libs/providers/scope-descriptions';
@@ -68,7 +69,7 @@ export class PortalService {
   constructor(private readonly deps: PortalDeps) {}
 
   base(portal: ConsentPortal): string {
-    return `/portal/${portal.id}`;
+    return portalPath(portal.id);
   }
 
   find(id: string): Promise<ConsentPortal | undefined> {
@@ -312,7 +313,7 @@ export class PortalService {
         userHash: record.userHash,
         connectionId: record.id,
         scopes: record.scopes,
-        returnUrl: `${this.deps.settings.publicUrl.replace(/\/$/, '')}${this.base(portal)}/connections`,
+        returnUrl: `${portalUrl(this.deps.settings.publicUrl, portal.id)}/connections`,
         requestedBy: 'you, on this portal',
       },
       portal.id,
@@ -395,7 +396,7 @@ export class PortalService {
   }
 
   private callbackUrl(portal: ConsentPortal): string {
-    return `${this.deps.settings.publicUrl.replace(/\/$/, '')}${this.base(portal)}/callback`;
+    return `${portalUrl(this.deps.settings.publicUrl, portal.id)}/callback`;
   }
 
   private audit(

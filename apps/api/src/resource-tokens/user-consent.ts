@@ -10,6 +10,7 @@ import type { ExchangeSubjectsRepository } from '../../../../libs/vault/exchange
 import { rekeyConnection } from '../../../../libs/consent/legacy-user-hashes';
 import type { AuthSession, SessionsRepository } from '../../../../libs/consent/sessions.repository';
 import type { ConsentPortalsRepository } from '../../../../libs/portal/consent-portals.repository';
+import { consentScreenUrl } from '../../../../libs/portal/portal-urls';
 import { servable } from '../../../../libs/vault/token-freshness';
 import { connectionId, type UserKeys } from '../../../../libs/consent/user-key';
 import { randomValues, type OAuthClients } from '../../../../libs/oauth/oauth-client';
@@ -440,10 +441,6 @@ export class UserConsent {
     return { kind: 'jwt', iss: verified.iss, sub: verified.sub };
   }
 }
-
-/** The consent screen of a session on its portal. */
-export const consentScreenUrl = (publicUrl: string, portalId: string, sessionId: string) =>
-  `${publicUrl.replace(/\/$/, '')}/portal/${portalId}/consent/${sessionId}`;
 
 /** The one check of a return URL: exactly one of the workload identity's allowed URLs. */
 function assertReturnUrl(workload: WorkloadIdentityRecord, returnUrl: string): void {
