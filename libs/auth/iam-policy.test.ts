@@ -91,6 +91,12 @@ describe('compilePolicy refuses what IAM would not accept', () => {
     refused('', DOC, 'is not valid JSON');
   });
 
+  it('refuses a document nested deeper than serialising it can go, as bad input', () => {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 100_000; i += 1) deep = { a: deep };
+    refused(deep, DOC, 'is nested too deeply');
+  });
+
   it('refuses a document that is not an object', () => {
     for (const value of ['[]', '"text"', '42', 'null', [], [allow()], 42, true, null, undefined])
       refused(value, DOC, 'must be a JSON object');

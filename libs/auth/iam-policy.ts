@@ -157,6 +157,15 @@ function compileConditions(value: unknown, label: string): CompiledCondition[] {
   return out;
 }
 
+/** A policy document as JSON text; one nested deeper than JSON.stringify's stack reaches is refused. */
+function policyText(document: unknown): string {
+  try {
+    return JSON.stringify(document ?? null);
+  } catch {
+    throw new PolicyDocumentError('policyDocument', 'is nested too deeply');
+  }
+}
+
 /**
  * Checks and compiles a policy document (an object, or its JSON text).
  * @throws PolicyDocumentError naming the statement and the problem
@@ -166,7 +175,7 @@ export function compilePolicy(
   knownActions: ReadonlySet<string>,
   kind: PolicyKind = { kind: 'identity' },
 ): CompiledPolicy {
-  const text = typeof document === 'string' ? document : JSON.stringify(document ?? null);
+  const text = typeof document === 'string' ? document : policyText(document);
   if (text.replace(/\s/g, '').length > MAX_POLICY_CHARACTERS)
     throw new PolicyDocumentError(
       'policyDocument',
