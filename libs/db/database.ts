@@ -17,6 +17,7 @@ import * as resourcePolicies from './migrations/0011-resource-policies-and-trust
 import * as connectionRecords from './migrations/0012-connection-records';
 import * as webhooks from './migrations/0013-webhooks';
 import * as consentPortals from './migrations/0014-consent-portals';
+import * as policyEngines from './migrations/0015-policy-engines';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0012-connection-records': connectionRecords,
   '0013-webhooks': webhooks,
   '0014-consent-portals': consentPortals,
+  '0015-policy-engines': policyEngines,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -155,6 +155,28 @@ export interface ConsentPortalsTable {
   updated_at: Timestamp;
 }
 
+export interface PolicyEnginesTable {
+  id: string;
+  name: string;
+  description: string | null;
+  attached_to_vault: Generated<boolean>;
+  attached_workloads: Json<string[]>;
+  tags: Json<Record<string, string>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PoliciesTable {
+  id: string;
+  engine_id: string;
+  name: string;
+  description: string | null;
+  statement: string;
+  enforcement_mode: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface PortalSessionsTable {
   id_hash: string;
   portal_id: string;
@@ -238,6 +260,8 @@ export interface Database {
   connection_records: ConnectionRecordsTable;
   consent_portals: ConsentPortalsTable;
   portal_sessions: PortalSessionsTable;
+  policy_engines: PolicyEnginesTable;
+  policies: PoliciesTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   server_secrets: ServerSecretsTable;

@@ -48,6 +48,7 @@ export class Metrics {
   private readonly rotations: Counter;
   private readonly auditEvents: Counter<'result'>;
   private readonly cacheLookups: Counter<'cache' | 'result'>;
+  private readonly policyDecisions: Counter<'decision' | 'engine'>;
 
   constructor(options: { role: ProcessRole; processMetrics?: boolean }) {
     const registers = [this.registry];
@@ -110,6 +111,12 @@ export class Metrics {
       name: 'mandate_cache_lookups_total',
       help: 'Lookups in the in-process caches by cache and result (hit or miss).',
       labelNames: ['cache', 'result'],
+      registers,
+    });
+    this.policyDecisions = new Counter({
+      name: 'mandate_policy_decisions_total',
+      help: 'Cedar decisions on token and API key releases: allow, deny, and would_deny (a LOG_ONLY policy would have refused).',
+      labelNames: ['decision', 'engine'],
       registers,
     });
     new Gauge({
@@ -178,6 +185,11 @@ export class Metrics {
 
   audit(result: 'written' | 'failed', count: number): void {
     this.auditEvents.inc({ result }, count);
+  }
+
+  /** One release decided by a policy engine (`engine` is empty for an allow by every engine). */
+  policyDecision(decision: 'allow' | 'deny' | 'would_deny', engine: string): void {
+    this.policyDecisions.inc({ decision, engine: engine === '' ? '' : this.bounded('engine', engine) });
   }
 
   /** What a cache calls on every lookup (see TtlCache's `observe`). */

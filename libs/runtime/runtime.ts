@@ -35,6 +35,8 @@ import { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { ConsentPortalsRepository } from '../portal/consent-portals.repository';
 import { PortalSessions } from '../portal/portal-sessions';
 import { ConnectionUse } from '../vault/connection-use';
+import { PolicyEnginesRepository } from '../policy/policy-engines.repository';
+import { ReleasePolicy } from '../policy/release-policy';
 import { type AesGcmPayloadCodec, loadPayloadCodec } from '../temporal/payload-codec';
 import { Envelope } from '../vault/envelope';
 import { rewrapSealedValues } from '../vault/rewrap';
@@ -67,6 +69,8 @@ export interface Runtime {
   userKeys: UserKeys;
   /** People signed in to consent portals. */
   portalSessions: PortalSessions;
+  /** Cedar's decision on every token and API key release. */
+  releasePolicy: ReleasePolicy;
   /** When each connection was last used (noted on the hot path, written in batches). */
   connectionUse: ConnectionUse;
   /**
@@ -100,6 +104,7 @@ export interface Repositories {
   exchangeSubjects: ExchangeSubjectsRepository;
   sessions: SessionsRepository;
   consentPortals: ConsentPortalsRepository;
+  policyEngines: PolicyEnginesRepository;
 }
 
 /** The Temporal frontend to use: the configured one, else the local dev server's. */
@@ -183,6 +188,8 @@ export async function openRuntime(
     connectionRecords: new ConnectionRecordsRepository(db),
     webhooks: new WebhooksRepository(db, envelope),
     consentPortals: new ConsentPortalsRepository(db),
+    // Every write drops what the release policy compiled and decided (declared below; called later).
+    policyEngines: new PolicyEnginesRepository(db, () => releasePolicy.forget()),
     exchangeSubjects: new ExchangeSubjectsRepository(db, envelope),
     sessions: new SessionsRepository(db, envelope),
   };
@@ -197,6 +204,7 @@ export async function openRuntime(
   const payloadCodec = await loadPayloadCodec(db, envelope);
   const userKeys = await UserKeys.load(db, envelope);
   const portalSessions = await PortalSessions.load(db, envelope, config.portal);
+  const releasePolicy = new ReleasePolicy(repositories.policyEngines, config.cache.ttlMs);
   const connectionUse = new ConnectionUse(repositories.connectionRecords, log);
   const sessionCredentials = new SessionCredentials(
     await loadServerSecret(db, envelope, 'session-credentials'),
@@ -253,6 +261,7 @@ export async function openRuntime(
     tracing,
     userKeys,
     portalSessions,
+    releasePolicy,
     connectionUse,
     sessionCredentials,
     async close() {

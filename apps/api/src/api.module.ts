@@ -20,6 +20,7 @@ import { ConnectionsModule } from './connections/connections.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { ConsentPortalsModule } from './consent-portals/consent-portals.module';
 import { PortalModule } from './portal/portal.module';
+import { PolicyEnginesModule } from './policy-engines/policy-engines.module';
 import { ResourceTokensModule } from './resource-tokens/resource-tokens.module';
 import { Oauth2ProvidersModule } from './oauth2-providers/oauth2-providers.module';
 import { TokenVaultModule } from './token-vault/token-vault.module';
@@ -55,6 +56,7 @@ export class ApiModule {
         WebhooksModule,
         ConsentPortalsModule,
         PortalModule,
+        PolicyEnginesModule,
         AuditModule,
         PrincipalsModule,
         StsModule,

@@ -17,6 +17,8 @@ import { UserKeys } from '../../../libs/consent/user-key';
 import { ConsentPortalsRepository } from '../../../libs/portal/consent-portals.repository';
 import { PortalSessions } from '../../../libs/portal/portal-sessions';
 import { ConnectionUse } from '../../../libs/vault/connection-use';
+import { PolicyEnginesRepository } from '../../../libs/policy/policy-engines.repository';
+import { ReleasePolicy } from '../../../libs/policy/release-policy';
 import { OAuthClients } from '../../../libs/oauth/oauth-client';
 import { Metrics } from '../../../libs/metrics/metrics';
 import { ApiKeyProvidersRepository } from '../../../libs/providers/api-key-providers.repository';
@@ -74,6 +76,8 @@ export class CompositionModule {
       { provide: ConsentPortalsRepository, useValue: repositories.consentPortals },
       { provide: PortalSessions, useValue: runtime.portalSessions },
       { provide: ConnectionUse, useValue: runtime.connectionUse },
+      { provide: PolicyEnginesRepository, useValue: repositories.policyEngines },
+      { provide: ReleasePolicy, useValue: runtime.releasePolicy },
     ];
     return {
       module: CompositionModule,

@@ -1,3 +1,5 @@
+import type { WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
+import type { ReleaseGuard } from '../policy-engines/release-guard';
 import type { ResourcePoliciesRepository } from '../../../../libs/auth/resource-policies.repository';
 import type { z } from 'zod';
 import { credentialProviderArn, type Deployment } from '../../../../libs/wire/arn';
@@ -28,6 +30,7 @@ export class ApiKeyProvidersService {
     private readonly deployment: Deployment,
     /** A deleted provider's resource policy goes with it: a new one of the same name starts without. */
     private readonly resourcePolicies: Pick<ResourcePoliciesRepository, 'delete'>,
+    private readonly guard: Pick<ReleaseGuard, 'check'>,
   ) {}
 
   async create(input: z.output<typeof createApiKeyProviderInput>) {
@@ -96,9 +99,15 @@ export class ApiKeyProvidersService {
     await this.secrets.release(deleted.secret);
   }
 
-  /** GetResourceApiKey: the current value of the provider's key. */
-  async apiKey(name: string) {
+  /** GetResourceApiKey: the current value of the provider's key, once Cedar allows its release. */
+  async apiKey(name: string, wat: WorkloadAccessToken, caller: string) {
     const record = await this.require(name);
+    await this.guard.check(wat, {
+      action: 'ReleaseApiKey',
+      flow: 'API_KEY',
+      provider: { name: record.name, vendor: 'ApiKey', tags: record.tags },
+      caller,
+    });
     return { apiKey: await this.secrets.value(record.secret, name) };
   }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import type { Config } from '../../../../libs/config/config';
 import {
@@ -22,6 +21,7 @@ import {
   ValidationException,
 } from '../../../../libs/wire/errors';
 import { paginate } from '../../../../libs/wire/pagination';
+import { newResourceId } from '../../../../libs/wire/resource-id';
 import { parseInput } from '../../../../libs/wire/validation';
 import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 import { CONFIG } from '../tokens';
@@ -35,10 +35,6 @@ import {
 
 /** Only for operators, checked on `*`: the policies that allow them name the actions. */
 const ANY = {};
-
-/** AgentCore's consent portal ids: the name and ten random lower-case letters and digits. */
-const newPortalId = (name: string) =>
-  `${name}-${[...randomBytes(10)].map((byte) => 'abcdefghijklmnopqrstuvwxyz0123456789'[byte % 36]).join('')}`;
 
 /**
  * CreateConsentPortal, GetConsentPortal, ListConsentPortals, UpdateConsentPortal and
@@ -65,7 +61,7 @@ export class ConsentPortalsController {
     await this.checkUnclaimed(sources);
     const created = await this.portals.create(
       {
-        id: newPortalId(input.name),
+        id: newResourceId(input.name),
         name: input.name,
         ...(input.description !== undefined ? { description: input.description } : {}),
         idpConfig: input.idpConfig,

@@ -74,7 +74,11 @@ export const DATA_PLANE_OPERATIONS: readonly DataPlaneOperation[] = [
       resources: named('apikey', 'resourceCredentialProviderName'),
     },
     handle: (request, { apiKeys }) =>
-      apiKeys.apiKey(parseInput(getResourceApiKeyInput, request.body).resourceCredentialProviderName),
+      apiKeys.apiKey(
+        parseInput(getResourceApiKeyInput, request.body).resourceCredentialProviderName,
+        verifiedWat(request),
+        request.principal?.name ?? '',
+      ),
   },
   {
     url: '/identities/CompleteResourceTokenAuth',

@@ -14,6 +14,8 @@ import { Metrics } from '../../../../libs/metrics/metrics';
 import { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
 import { SecretStore } from '../../../../libs/secrets/secret-store';
 import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
+import { PolicyEnginesModule } from '../policy-engines/policy-engines.module';
+import { ReleaseGuard } from '../policy-engines/release-guard';
 import { CONFIG } from '../tokens';
 import { DelegatedTokens } from './delegated-tokens';
 import { Renewals } from './renewals';
@@ -28,6 +30,7 @@ import { UserConsent } from './user-consent';
 const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
 
 @Module({
+  imports: [PolicyEnginesModule],
   controllers: [ResourceTokensController],
   providers: [
     {
@@ -126,9 +129,13 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
     },
     {
       provide: ResourceTokensService,
-      inject: [Oauth2ProvidersRepository, DelegatedTokens, UserConsent],
-      useFactory: (providers: Oauth2ProvidersRepository, delegated: DelegatedTokens, consent: UserConsent) =>
-        new ResourceTokensService(providers, delegated, consent),
+      inject: [Oauth2ProvidersRepository, DelegatedTokens, UserConsent, ReleaseGuard],
+      useFactory: (
+        providers: Oauth2ProvidersRepository,
+        delegated: DelegatedTokens,
+        consent: UserConsent,
+        guard: ReleaseGuard,
+      ) => new ResourceTokensService(providers, delegated, consent, guard),
     },
   ],
   exports: [UserConsent],

@@ -215,7 +215,10 @@ function world(options: WorldOptions = {}) {
   const providers: Pick<Oauth2ProvidersRepository, 'find'> = {
     find: (name: string) => Promise.resolve(name === record.name ? record : undefined),
   };
-  const service = new ResourceTokensService(providers, delegated, consent);
+  // No policy engine decides in these tests (Cedar's decisions have their own).
+  const service = new ResourceTokensService(providers, delegated, consent, {
+    check: () => Promise.resolve(),
+  });
   return { service, userKeys, events, reads, renewals, subjects, sessions, authorizations, starts };
 }
 

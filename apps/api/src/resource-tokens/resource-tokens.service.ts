@@ -1,6 +1,7 @@
 import type { WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
 import type { Oauth2ProvidersRepository } from '../../../../libs/providers/oauth2-providers.repository';
 import { ResourceNotFoundException } from '../../../../libs/wire/errors';
+import type { ReleaseGuard } from '../policy-engines/release-guard';
 import type { DelegatedTokens } from './delegated-tokens';
 import type { GetResourceOauth2TokenInput } from './resource-tokens.schemas';
 import type { TokenAnswer, UserConsent } from './user-consent';
@@ -15,6 +16,7 @@ export class ResourceTokensService {
     private readonly providers: Pick<Oauth2ProvidersRepository, 'find'>,
     private readonly delegated: DelegatedTokens,
     private readonly consent: UserConsent,
+    private readonly guard: Pick<ReleaseGuard, 'check'>,
   ) {}
 
   /** `requestedBy`: the calling principal, which a consent portal's consent screen names. */
@@ -26,6 +28,16 @@ export class ResourceTokensService {
     const name = input.resourceCredentialProviderName;
     const provider = await this.providers.find(name);
     if (!provider) throw new ResourceNotFoundException(`OAuth2 credential provider ${name} does not exist`);
+    // Cedar decides first: a refused release starts no consent and serves nothing from the vault.
+    await this.guard.check(wat, {
+      action: 'ReleaseToken',
+      flow: input.oauth2Flow,
+      provider,
+      scopes: input.scopes,
+      ...(input.resources ? { resources: input.resources } : {}),
+      ...(input.audiences ? { audiences: input.audiences } : {}),
+      caller: requestedBy ?? '',
+    });
     switch (input.oauth2Flow) {
       case 'M2M':
         return this.delegated.machine(wat, input, provider);

@@ -1,0 +1,71 @@
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+
+/**
+ * Mandate's Cedar schema: who releases (a workload identity), what (a token or an API key of a
+ * credential provider), and the request's context. Tags of workload identities and providers are
+ * Cedar entity tags (`principal.hasTag("team") && principal.getTag("team") == "sales"`).
+ */
+export const CEDAR_SCHEMA = `namespace Mandate {
+  entity Workload = { name: String } tags String;
+  entity CredentialProvider = { name: String, vendor: String } tags String;
+  type User = {
+    // The keyed hash of the user (never the user id or subject), and how the user was verified.
+    hash: String,
+    kind: String,
+  };
+  type Release = {
+    // USER_FEDERATION, M2M, ON_BEHALF_OF_TOKEN_EXCHANGE, or API_KEY
+    flow: String,
+    scopes: Set<String>,
+    resources: Set<String>,
+    audiences: Set<String>,
+    // The calling principal's name
+    caller: String,
+    // The time of the request, UTC: 0-23, and MONDAY..SUNDAY
+    hourUtc: Long,
+    weekday: String,
+    approved: Bool,
+    user?: User,
+  };
+  action ReleaseToken, ReleaseApiKey appliesTo {
+    principal: Workload,
+    resource: CredentialProvider,
+    context: Release,
+  };
+}
+`;
+
+export const SCHEMA_NAME = 'mandate';
+
+let prepared = false;
+/** The schema, parsed once per process into cedar-wasm's own cache. */
+export function prepareSchema(): void {
+  if (prepared) return;
+  const answer = cedar.preparseSchema(SCHEMA_NAME, CEDAR_SCHEMA);
+  if (answer.type !== 'success')
+    throw new Error(`Mandate's Cedar schema does not parse: ${JSON.stringify(answer.errors)}`);
+  prepared = true;
+}
+
+export type Findings = { kind: 'parse' | 'validation'; messages: string[] };
+
+/**
+ * Checks one policy: it must parse as exactly one Cedar policy; with `strict`, it must also validate
+ * against the schema without any finding (AgentCore's `FAIL_ON_ANY_FINDINGS`).
+ */
+export function checkPolicy(statement: string, strict: boolean): Findings | undefined {
+  const parts = cedar.policySetTextToParts(statement);
+  if (parts.type !== 'success') return { kind: 'parse', messages: parts.errors.map((e) => e.message) };
+  if (parts.policies.length !== 1 || parts.policy_templates.length > 0) {
+    return { kind: 'parse', messages: ['the statement must hold exactly one policy (no templates)'] };
+  }
+  if (!strict) return undefined;
+  const answer = cedar.validate({
+    schema: CEDAR_SCHEMA,
+    policies: { staticPolicies: statement },
+    validationSettings: { mode: 'strict' },
+  });
+  if (answer.type !== 'success') return { kind: 'validation', messages: answer.errors.map((e) => e.message) };
+  const messages = [...answer.validationErrors, ...answer.validationWarnings].map((f) => f.error.message);
+  return messages.length > 0 ? { kind: 'validation', messages } : undefined;
+}
