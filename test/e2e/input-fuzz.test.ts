@@ -78,6 +78,9 @@ const FAKE_JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmdXp6In0.c2lnbmF0dXJl';
 
 /** Created before the fuzz and compared after it; no mutating fuzz request names them. */
 const SNAP = { agent: 'snap-agent', oauth: 'snap-oauth', key: 'snap-key' } as const;
+/** Ids in the shape this service issues, of a policy engine and a policy that do not exist. */
+const MISSING_ENGINE = 'fzmissing-aaaaaaaaaa';
+const MISSING_POLICY = 'fzmissing-bbbbbbbbbb';
 /** What the mutating operations act on instead. */
 const TARGET = { agent: 'fz-agent', oauth: 'fz-oauth', key: 'fz-key', missing: 'fz-missing' } as const;
 
@@ -219,6 +222,32 @@ const FIXTURES: Record<string, (ctx: Context) => Record<string, Json>> = {
   ListConsentPortals: () => ({ maxResults: 5 }),
   UpdateConsentPortal: () => ({ consentPortalIdentifier: TARGET.missing, description: 'fuzz' }),
   DeleteConsentPortal: () => ({ consentPortalIdentifier: TARGET.missing }),
+  CreatePolicyEngine: () => ({ name: 'fz_engine', description: 'fuzz', tags: { k: 'fuzz' } }),
+  GetPolicyEngine: () => ({ policyEngineId: MISSING_ENGINE }),
+  ListPolicyEngines: () => ({ maxResults: 5 }),
+  UpdatePolicyEngine: () => ({ policyEngineId: MISSING_ENGINE, description: { optionalValue: 'fuzz' } }),
+  DeletePolicyEngine: () => ({ policyEngineId: MISSING_ENGINE }),
+  CreatePolicy: () => ({
+    policyEngineId: MISSING_ENGINE,
+    name: 'fz_policy',
+    definition: { cedar: { statement: 'permit(principal, action, resource);' } },
+    validationMode: 'FAIL_ON_ANY_FINDINGS',
+    enforcementMode: 'LOG_ONLY',
+  }),
+  GetPolicy: () => ({ policyEngineId: MISSING_ENGINE, policyId: MISSING_POLICY }),
+  ListPolicies: () => ({ policyEngineId: MISSING_ENGINE, maxResults: 5 }),
+  UpdatePolicy: () => ({
+    policyEngineId: MISSING_ENGINE,
+    policyId: MISSING_POLICY,
+    enforcementMode: 'ACTIVE',
+  }),
+  DeletePolicy: () => ({ policyEngineId: MISSING_ENGINE, policyId: MISSING_POLICY }),
+  AttachPolicyEngine: () => ({
+    policyEngineId: MISSING_ENGINE,
+    tokenVault: false,
+    workloadIdentityNames: [TARGET.agent],
+  }),
+  GetPolicySchema: () => ({}),
   GetTokenVault: () => ({}),
   SetTokenVaultCMK: () => ({ tokenVaultId: 'fz-vault', kmsConfiguration: { keyType: 'ServiceManagedKey' } }),
   ListAuditEvents: () => ({ maxResults: 10 }),
@@ -251,6 +280,12 @@ const POLICY_STATEMENT = struct(
 
 /** Members of Mandate's extension operations, which no AWS SDK model describes. */
 const EXTENSION_MODELS: Record<string, Member[]> = {
+  AttachPolicyEngine: [
+    member('policyEngineId', str, true),
+    member('tokenVault', { kind: 'boolean' }),
+    member('workloadIdentityNames', { kind: 'list', member: str }),
+  ],
+  GetPolicySchema: [],
   ListAuditEvents: [member('afterSequence', num), member('maxResults', num)],
   VerifyAuditLog: [],
   ListResourceOauth2Connections: [
