@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { compilePolicy, evaluate } from '../../libs/auth/iam-policy';
+import { ReleasePolicy } from '../../libs/policy/release-policy';
 import { JwtVerifier } from '../../libs/auth/jwt.verifier';
 import { KNOWN_OPERATIONS } from '../../libs/auth/operations';
 import { WatKeyRing } from '../../libs/auth/wat-keys';
@@ -29,6 +30,58 @@ async function measure(name: string, n: number, fn: () => Promise<unknown>, roun
     maxUs: perOp[rounds - 1]!,
     opsPerSecond: 1e6 / median,
   };
+}
+
+/**
+ * A policy engine on the token vault with ten policies (nine permits on other workloads' tags, one
+ * permit for this workload, one forbid that does not apply), as the release check evaluates them.
+ */
+function cedarRelease() {
+  const now = new Date();
+  const engine = {
+    id: 'bench-aaaaaaaaaa',
+    name: 'bench',
+    attachedToVault: true,
+    attachedWorkloads: [],
+    tags: {},
+    createdAt: now,
+    updatedAt: now,
+  };
+  const statement = (i: number) =>
+    i === 0
+      ? 'forbid(principal, action, resource) when { context.scopes.contains("admin") };'
+      : `permit(principal, action == Mandate::Action::"ReleaseToken", resource) when { principal.hasTag("team") && principal.getTag("team") == "team-${i}" && context.hourUtc >= 0 };`;
+  const policies = Array.from({ length: 10 }, (_, i) => ({
+    id: `p${i}-aaaaaaaaaa`,
+    engineId: engine.id,
+    name: `p${i}`,
+    statement: statement(i),
+    enforcementMode: 'ACTIVE' as const,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  const policy = new ReleasePolicy(
+    { enginesFor: () => Promise.resolve([engine]), policies: () => Promise.resolve(policies) },
+    3_600_000,
+  );
+  const request = {
+    action: 'ReleaseToken' as const,
+    workloadName: 'crm-agent',
+    providerName: 'salesforce',
+    flow: 'USER_FEDERATION' as const,
+    scopes: ['api', 'refresh_token'],
+    resources: [],
+    audiences: [],
+    caller: 'crm-agent-role',
+    user: { hash: 'u2.bench', kind: 'userId' as const },
+    approved: false,
+    now,
+  };
+  const subjects = {
+    workloadTags: () => Promise.resolve({ team: 'team-9' }),
+    provider: () => Promise.resolve({ vendor: 'SalesforceOauth2', tags: {} }),
+  };
+  return { policy, request, subjects };
 }
 
 /**
@@ -110,7 +163,15 @@ export async function microBenchmarks() {
   };
   if (evaluate([policy], decision).decision !== 'Allow')
     throw new Error('the bench policy must allow its request');
+  const release = cedarRelease();
+  let call = 0;
   const results = [
+    await measure('Cedar release decision, ten-policy engine (cache miss: Cedar runs)', 2000, () =>
+      release.policy.decide({ ...release.request, caller: `caller-${(call += 1)}` }, release.subjects),
+    ),
+    await measure('Cedar release decision, ten-policy engine (identical inputs: cached)', 20_000, () =>
+      release.policy.decide(release.request, release.subjects),
+    ),
     await measure('policy decision (2 statements, 2 resources, 1 condition)', 20_000, () =>
       Promise.resolve(evaluate([policy], decision)),
     ),

@@ -102,52 +102,7 @@ export class ReleasePolicy {
     const cached = this.decisions.get(key);
     if (cached) return cached;
 
-    const entities: cedar.EntityJson[] = [
-      {
-        uid: { type: 'Mandate::Workload', id: request.workloadName },
-        attrs: { name: request.workloadName },
-        parents: [],
-        tags: workloadTags,
-      },
-      {
-        uid: { type: 'Mandate::CredentialProvider', id: request.providerName },
-        attrs: { name: request.providerName, vendor: provider.vendor },
-        parents: [],
-        tags: provider.tags,
-      },
-    ];
-    const ask = (setId: string) => {
-      const answer = cedar.statefulIsAuthorized({
-        principal: { type: 'Mandate::Workload', id: request.workloadName },
-        action: { type: 'Mandate::Action', id: request.action },
-        resource: { type: 'Mandate::CredentialProvider', id: request.providerName },
-        context,
-        entities,
-        preparsedPolicySetId: setId,
-        preparsedSchemaName: SCHEMA_NAME,
-        validateRequest: true,
-      });
-      // A request the schema refuses is a refusal, never a release.
-      if (answer.type !== 'success') return { allow: false, reason: [] as string[] };
-      return { allow: answer.response.decision === 'allow', reason: answer.response.diagnostics.reason };
-    };
-    let decision: ReleaseDecision = { allowed: true, wouldDeny: [], engines: engines.length };
-    for (const compiled of engines) {
-      const active = ask(setId(compiled.engine, 'active'));
-      if (!active.allow) {
-        decision = {
-          allowed: false,
-          refusal: refusalOf(compiled, active.reason),
-          wouldDeny: [],
-          engines: engines.length,
-        };
-        break;
-      }
-      if (compiled.hasLogOnly) {
-        const all = ask(setId(compiled.engine, 'all'));
-        if (!all.allow) decision.wouldDeny.push(refusalOf(compiled, all.reason));
-      }
-    }
+    const decision = evaluate(engines, request, context, workloadTags, provider);
     if (this.decisions.size >= MAX_DECISIONS) this.decisions.clear();
     this.decisions.set(key, decision);
     return decision;
@@ -192,6 +147,66 @@ export class ReleasePolicy {
       };
     });
   }
+}
+
+/**
+ * Asks Cedar for each engine, in order, until one refuses. Kept out of \`decide\`: evaluated in one
+ * synchronous call, so no optimised async frame is suspended around cedar-wasm's calls.
+ */
+function evaluate(
+  engines: CompiledEngine[],
+  request: ReleaseRequest,
+  context: cedar.Context,
+  workloadTags: Record<string, string>,
+  provider: { vendor: string; tags: Record<string, string> },
+): ReleaseDecision {
+  const entities: cedar.EntityJson[] = [
+    {
+      uid: { type: 'Mandate::Workload', id: request.workloadName },
+      attrs: { name: request.workloadName },
+      parents: [],
+      tags: workloadTags,
+    },
+    {
+      uid: { type: 'Mandate::CredentialProvider', id: request.providerName },
+      attrs: { name: request.providerName, vendor: provider.vendor },
+      parents: [],
+      tags: provider.tags,
+    },
+  ];
+  const ask = (setId: string) => {
+    const answer = cedar.statefulIsAuthorized({
+      principal: { type: 'Mandate::Workload', id: request.workloadName },
+      action: { type: 'Mandate::Action', id: request.action },
+      resource: { type: 'Mandate::CredentialProvider', id: request.providerName },
+      context,
+      entities,
+      preparsedPolicySetId: setId,
+      preparsedSchemaName: SCHEMA_NAME,
+      validateRequest: true,
+    });
+    // A request the schema refuses is a refusal, never a release.
+    if (answer.type !== 'success') return { allow: false, reason: [] as string[] };
+    return { allow: answer.response.decision === 'allow', reason: answer.response.diagnostics.reason };
+  };
+  let decision: ReleaseDecision = { allowed: true, wouldDeny: [], engines: engines.length };
+  for (const compiled of engines) {
+    const active = ask(setId(compiled.engine, 'active'));
+    if (!active.allow) {
+      decision = {
+        allowed: false,
+        refusal: refusalOf(compiled, active.reason),
+        wouldDeny: [],
+        engines: engines.length,
+      };
+      break;
+    }
+    if (compiled.hasLogOnly) {
+      const all = ask(setId(compiled.engine, 'all'));
+      if (!all.allow) decision.wouldDeny.push(refusalOf(compiled, all.reason));
+    }
+  }
+  return decision;
 }
 
 /** One id per engine and kind: a newer compile replaces the set in cedar-wasm's cache, nothing accumulates. */
