@@ -84,6 +84,15 @@ async function main() {
       out(
         `| ${row.concurrency} | **Mandate / node:http** | **${row.ratioToNodeHttp.toFixed(2)}** | Mandate / Fastify ${row.ratioToFastify.toFixed(2)} | |`,
       );
+      if (row.mandateWithPolicyEngine) {
+        const r = row.mandateWithPolicyEngine;
+        out(
+          `| ${row.concurrency} | Mandate, ten-policy engine on the vault | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} |`,
+        );
+        out(
+          `| ${row.concurrency} | **with engine / node:http** | **${row.ratioWithPolicyEngineToNodeHttp!.toFixed(2)}** | | |`,
+        );
+      }
     }
     out();
     out('## Workload access tokens over HTTP (concurrency 10)');

@@ -1,3 +1,8 @@
+import {
+  CreatePolicyCommand,
+  CreatePolicyEngineCommand,
+  DeletePolicyEngineCommand,
+} from '@aws-sdk/client-bedrock-agentcore-control';
 import { consentAs, RETURN_URL } from '../../test/helpers/consent-flow';
 import { startBareFastify, startBareNodeHttp } from '../baselines';
 import type { BenchEnvironment } from '../environment';
@@ -13,6 +18,37 @@ export const tokenRequest = (wat: string) => ({
   oauth2Flow: 'USER_FEDERATION',
   resourceOauth2ReturnUrl: RETURN_URL,
 });
+
+/** A policy engine on the token vault: one permit for the bench's agent, eight for other teams, one forbid that does not apply. */
+async function attachTenPolicyEngine(env: BenchEnvironment) {
+  const control = env.test.control();
+  const engine = await control.send(new CreatePolicyEngineCommand({ name: 'bench_releases' }));
+  const statements = [
+    'permit(principal == Mandate::Workload::"agent", action == Mandate::Action::"ReleaseToken", resource);',
+    'forbid(principal, action, resource) when { context.scopes.contains("admin") };',
+    ...Array.from(
+      { length: 8 },
+      (_, i) =>
+        `permit(principal, action, resource) when { principal.hasTag("team") && principal.getTag("team") == "team-${i}" };`,
+    ),
+  ];
+  for (const [i, statement] of statements.entries())
+    await control.send(
+      new CreatePolicyCommand({
+        policyEngineId: engine.policyEngineId,
+        name: `p${i}`,
+        definition: { cedar: { statement } },
+      }),
+    );
+  const attached = await env.test.extension('AttachPolicyEngine', {
+    policyEngineId: engine.policyEngineId,
+    tokenVault: true,
+  });
+  if (attached.status !== 200) throw new Error(`AttachPolicyEngine answered ${attached.status}`);
+  return {
+    remove: () => control.send(new DeletePolicyEngineCommand({ policyEngineId: engine.policyEngineId })),
+  };
+}
 
 /**
  * The hot path: `GetResourceOauth2Token` served from the vault over HTTP, SigV4-signed, next to a bare
@@ -42,7 +78,16 @@ export async function hotPath(
     origin,
     requests: (await mandate()).requests,
   });
-  const rows = [];
+  const rows: {
+    concurrency: number;
+    mandate: Awaited<ReturnType<typeof repeatLoad>>;
+    bareNodeHttp: Awaited<ReturnType<typeof repeatLoad>>;
+    bareFastify: Awaited<ReturnType<typeof repeatLoad>>;
+    ratioToNodeHttp: number;
+    ratioToFastify: number;
+    mandateWithPolicyEngine?: Awaited<ReturnType<typeof repeatLoad>>;
+    ratioWithPolicyEngineToNodeHttp?: number;
+  }[] = [];
   try {
     for (const concurrency of load.concurrencies) {
       const options = { ...load, concurrency };
@@ -58,6 +103,24 @@ export async function hotPath(
         ratioToFastify: hot.rps.median / bareFastify.rps.median,
       });
     }
+    // The same hot path with a ten-policy engine on the token vault (Cedar decides every release).
+    const engine = await attachTenPolicyEngine(env);
+    // The API replica is another process: it sees the attachment once its cache TTL has passed.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const check = await fetch(`${env.apiUrl}${probe.path}`, {
+      method: 'POST',
+      headers: (await mandate()).requests[0]!.headers,
+      body: probe.body,
+    });
+    if (!check.ok) throw new Error(`the hot path with a policy engine answered ${check.status}`);
+    for (const row of rows) {
+      const withEngine = await repeatLoad(mandate, { ...load, concurrency: row.concurrency });
+      Object.assign(row, {
+        mandateWithPolicyEngine: withEngine,
+        ratioWithPolicyEngineToNodeHttp: withEngine.rps.median / row.bareNodeHttp.rps.median,
+      });
+    }
+    await engine.remove();
   } finally {
     await node.close();
     await fastify.close();
