@@ -121,6 +121,8 @@ export async function hotPath(
       });
     }
     await engine.remove();
+    // Gone from the replica's cache too before the next scenario's releases (API keys among them).
+    await new Promise((resolve) => setTimeout(resolve, 6000));
   } finally {
     await node.close();
     await fastify.close();

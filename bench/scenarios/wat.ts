@@ -29,6 +29,21 @@ export async function watOverHttp(
       .send(new GetWorkloadAccessTokenForUserIdCommand({ workloadName: 'agent', userId: 'alice' }))
   ).workloadAccessToken!;
   const origin = env.apiUrl;
+  // The API replica is another process: it sees the new authorizer once its cache TTL has passed.
+  for (let tries = 0; ; tries += 1) {
+    const probe = await env.signed('/identities/GetWorkloadAccessTokenForJWT', {
+      workloadName: 'agent',
+      userToken,
+    });
+    const answer = await fetch(`${origin}${probe.path}`, {
+      method: 'POST',
+      headers: probe.headers,
+      body: probe.body,
+    });
+    if (answer.ok) break;
+    if (tries >= 40) throw new Error(`GetWorkloadAccessTokenForJWT answered ${answer.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
   const mint = await repeatLoad(
     async () => ({
       origin,
