@@ -64,14 +64,12 @@ describe('Cedar policies decide every release (policy engines on the AgentCore P
       }),
     );
   const apiKey = () =>
-    test
-      .data()
-      .send(
-        new GetResourceApiKeyCommand({
-          workloadIdentityToken: userWat,
-          resourceCredentialProviderName: 'search',
-        }),
-      );
+    test.data().send(
+      new GetResourceApiKeyCommand({
+        workloadIdentityToken: userWat,
+        resourceCredentialProviderName: 'search',
+      }),
+    );
   const refused = (call: Promise<unknown>, message: RegExp) =>
     assert.rejects(call, (err: unknown) => err instanceof AccessDeniedException && message.test(err.message));
   const policy = (name: string, statement: string, extra: Record<string, unknown> = {}) =>
