@@ -70,6 +70,10 @@ describe('ReleasePolicy: Cedar on every release', () => {
       provider: () => assert.fail('no engine: no provider needed'),
     });
     assert.deepEqual(decision, { allowed: true, wouldDeny: [], engines: 0 });
+    assert.equal(policy.undecided('crm-agent'), true, 'the next release needs no decision at all');
+    assert.equal(policy.undecided('other-agent'), false, 'not known yet');
+    policy.forget();
+    assert.equal(policy.undecided('crm-agent'), false, 'a change: asked again');
   });
 
   it('refuses without a permit, naming the engine; forbid wins across engines, naming the policy', async () => {

@@ -58,7 +58,10 @@ const MAX_DECISIONS = 10_000;
  * policy change in this process, and after `ttlMs` for changes made through another.
  */
 export class ReleasePolicy {
-  private engines = new Map<string, { at: number; engines: Promise<CompiledEngine[]> }>();
+  private engines = new Map<
+    string,
+    { at: number; engines: Promise<CompiledEngine[]>; resolved?: CompiledEngine[] }
+  >();
   private decisions = new Map<string, ReleaseDecision>();
   private generation = 0;
 
@@ -72,6 +75,15 @@ export class ReleasePolicy {
     this.generation += 1;
     this.engines.clear();
     this.decisions.clear();
+  }
+
+  /**
+   * Whether, as this process knows now, no engine decides the workload's releases: the hot path's
+   * check when none is attached, with no request built, no hash taken and no await.
+   */
+  undecided(workloadName: string): boolean {
+    const hit = this.engines.get(workloadName);
+    return hit?.resolved?.length === 0 && Date.now() - hit.at < this.ttlMs;
   }
 
   async decide(request: ReleaseRequest, subjects: ReleaseSubjects): Promise<ReleaseDecision> {
@@ -114,7 +126,12 @@ export class ReleasePolicy {
     if (hit) this.decisions.clear();
     const generation = this.generation;
     const engines = this.compile(workloadName, generation);
-    this.engines.set(workloadName, { at: Date.now(), engines });
+    const entry: { at: number; engines: Promise<CompiledEngine[]>; resolved?: CompiledEngine[] } = {
+      at: Date.now(),
+      engines,
+    };
+    this.engines.set(workloadName, entry);
+    engines.then((list) => (entry.resolved = list)).catch(() => undefined);
     engines.catch(() => this.engines.delete(workloadName));
     return engines;
   }
@@ -149,10 +166,7 @@ export class ReleasePolicy {
   }
 }
 
-/**
- * Asks Cedar for each engine, in order, until one refuses. Kept out of \`decide\`: evaluated in one
- * synchronous call, so no optimised async frame is suspended around cedar-wasm's calls.
- */
+/** Asks Cedar for each engine, in order, until one refuses; LOG_ONLY policies only report. */
 function evaluate(
   engines: CompiledEngine[],
   request: ReleaseRequest,

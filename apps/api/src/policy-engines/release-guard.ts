@@ -24,7 +24,7 @@ export interface Release {
  */
 export class ReleaseGuard {
   constructor(
-    private readonly policy: Pick<ReleasePolicy, 'decide'>,
+    private readonly policy: Pick<ReleasePolicy, 'decide' | 'undecided'>,
     private readonly workloads: Pick<WorkloadIdentitiesRepository, 'find'>,
     private readonly userKeys: Pick<UserKeys, 'hash'>,
     private readonly audit: Pick<AuditLog, 'record'>,
@@ -32,6 +32,7 @@ export class ReleaseGuard {
   ) {}
 
   async check(wat: WorkloadAccessToken, release: Release): Promise<void> {
+    if (this.policy.undecided(wat.workloadName)) return;
     const user = wat.user ? { hash: this.userKeys.hash(wat.user), kind: wat.user.kind } : undefined;
     const decision = await this.policy.decide(
       {
