@@ -1,12 +1,10 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
+import { decryptDirA256Gcm, encryptDirA256Gcm, readDirA256GcmHeader } from '../auth/compact-jwe';
 
 /**
- * Sealed cookie values: AES-256-GCM with a server key, bound by the additional authenticated data
- * to what they are for (a sign-in in progress, a signed-in session, of one portal), so a value is
- * neither readable nor movable to another purpose or portal. Opening anything altered answers undefined.
+ * Sealed cookie values: the compact JWE (`dir` + `A256GCM`) workload access tokens use, with a
+ * server key, and the purpose (a sign-in in progress, a signed-in session, of one portal) as the
+ * protected header's `typ`, so a value is neither readable nor movable to another purpose or portal.
+ * Opening anything altered answers undefined.
  *
  * @example
  * const seal = new CookieSeal(key);
@@ -17,33 +15,17 @@ export class CookieSeal {
   constructor(private readonly key: Buffer) {}
 
   seal(purpose: string, content: unknown): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    cipher.setAAD(Buffer.from(purpose));
-    const sealed = Buffer.concat([
-      cipher.update(JSON.stringify(content), 'utf8'),
-      cipher.final(),
-      cipher.getAuthTag(),
-    ]);
-    return `${iv.toString('base64url')}.${sealed.toString('base64url')}`;
+    return encryptDirA256Gcm(
+      { alg: 'dir', enc: 'A256GCM', kid: 'portal-cookie', typ: purpose },
+      JSON.stringify(content),
+      this.key,
+    );
   }
 
   open<T>(purpose: string, value: string | undefined): T | undefined {
-    if (!value) return undefined;
-    const [iv, sealed, extra] = value.split('.');
-    if (!iv || !sealed || extra !== undefined) return undefined;
-    const ivBytes = Buffer.from(iv, 'base64url');
-    const bytes = Buffer.from(sealed, 'base64url');
-    if (ivBytes.length !== IV_BYTES || bytes.length <= TAG_BYTES) return undefined;
+    if (!value || readDirA256GcmHeader(value)?.typ !== purpose) return undefined;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, ivBytes);
-      decipher.setAAD(Buffer.from(purpose));
-      decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-      const plain = Buffer.concat([
-        decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)),
-        decipher.final(),
-      ]);
-      return JSON.parse(plain.toString('utf8')) as T;
+      return JSON.parse(decryptDirA256Gcm(value, this.key)) as T;
     } catch {
       return undefined;
     }
