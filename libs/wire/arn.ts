@@ -59,9 +59,21 @@ export function parsePrincipalArn(d: Deployment, arn: string): string | undefine
   return arn.startsWith(prefix) && arn.length > prefix.length ? arn.slice(prefix.length) : undefined;
 }
 
+const agentCoreArn = (d: Deployment, path: string) =>
+  `arn:${d.partition}:bedrock-agentcore:${d.region}:${d.accountId}:${path}`;
+
 /** `arn:aws:bedrock-agentcore:us-east-1:000000000000:consent-portal/my-portal-abcdefghij` */
 export function consentPortalArn(d: Deployment, id: string): string {
-  return `arn:${d.partition}:bedrock-agentcore:${d.region}:${d.accountId}:consent-portal/${id}`;
+  return agentCoreArn(d, `consent-portal/${id}`);
+}
+
+/** `arn:aws:bedrock-agentcore:us-east-1:000000000000:policy-engine/releases-abcdefghij` */
+export function policyEngineArn(d: Deployment, id: string): string {
+  return agentCoreArn(d, `policy-engine/${id}`);
+}
+
+export function policyArn(d: Deployment, engineId: string, id: string): string {
+  return `${policyEngineArn(d, engineId)}/policy/${id}`;
 }
 
 /** The portal id in one of this deployment's consent portal ARNs, else undefined. */

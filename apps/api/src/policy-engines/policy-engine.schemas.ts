@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { isResourceId } from '../../../../libs/wire/resource-id';
 
 export const engineName = z
   .string({ error: 'is required and must be a string' })
   .regex(/^[A-Za-z][A-Za-z0-9_]{0,47}$/, 'must be 1-48 letters, digits or _, starting with a letter');
 export const resourceId = z
   .string({ error: 'is required and must be a string' })
-  .regex(/^[A-Za-z][A-Za-z0-9_]{0,47}-[a-z0-9]{10}$/, 'is not an id this service issued');
+  .refine(isResourceId, 'is not an id this service issued');
 const description = z.string().max(4096);
 /** AgentCore's `UpdatedDescription`: a new value, or none to clear it. */
 const updatedDescription = z.object({ optionalValue: description.optional() });

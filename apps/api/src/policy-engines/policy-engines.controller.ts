@@ -11,8 +11,9 @@ import {
   ResourceNotFoundException,
   ValidationException,
 } from '../../../../libs/wire/errors';
+import { policyArn, policyEngineArn } from '../../../../libs/wire/arn';
 import { paginate } from '../../../../libs/wire/pagination';
-import { newResourceId } from '../../../../libs/wire/resource-id';
+import { isResourceId, newResourceId } from '../../../../libs/wire/resource-id';
 import { parseInput } from '../../../../libs/wire/validation';
 import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 import { CONFIG } from '../tokens';
@@ -215,9 +216,7 @@ export class PolicyEnginesController {
   }
 
   private async findEngine(id: string): Promise<PolicyEngine> {
-    const engine = /^[A-Za-z][A-Za-z0-9_]{0,47}-[a-z0-9]{10}$/.test(id)
-      ? await this.engines.findEngine(id)
-      : undefined;
+    const engine = isResourceId(id) ? await this.engines.findEngine(id) : undefined;
     if (!engine) throw engineNotFound(id);
     return engine;
   }
@@ -229,15 +228,10 @@ export class PolicyEnginesController {
     return policy;
   }
 
-  private arn(path: string) {
-    const d = this.config.deployment;
-    return `arn:${d.partition}:bedrock-agentcore:${d.region}:${d.accountId}:${path}`;
-  }
-
   private describeEngine(engine: PolicyEngine) {
     return {
       policyEngineId: engine.id,
-      policyEngineArn: this.arn(`policy-engine/${engine.id}`),
+      policyEngineArn: policyEngineArn(this.config.deployment, engine.id),
       name: engine.name,
       ...(engine.description ? { description: engine.description } : {}),
       status: 'ACTIVE',
@@ -253,7 +247,7 @@ export class PolicyEnginesController {
   private describePolicy(policy: Policy) {
     return {
       policyId: policy.id,
-      policyArn: this.arn(`policy-engine/${policy.engineId}/policy/${policy.id}`),
+      policyArn: policyArn(this.config.deployment, policy.engineId, policy.id),
       policyEngineId: policy.engineId,
       name: policy.name,
       ...(policy.description ? { description: policy.description } : {}),

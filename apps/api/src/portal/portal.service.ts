@@ -15,6 +15,7 @@ import type { SecretStore } from '../../../../libs/secrets/secret-store';
 import type { ConnectionRecordsRepository } from '../../../../libs/vault/connection-records.repository';
 import type { ConnectionUse } from '../../../../libs/vault/connection-use';
 import { parseCredentialProviderArn, type Deployment } from '../../../../libs/wire/arn';
+import { isResourceId } from '../../../../libs/wire/resource-id';
 import type { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 import type { ConnectionRevocation } from '../connections/connection-revocation';
 import { SESSION_URI_PREFIX } from '../resource-tokens/resource-tokens.schemas';
@@ -73,9 +74,7 @@ export class PortalService {
   }
 
   find(id: string): Promise<ConsentPortal | undefined> {
-    return /^[a-zA-Z][a-zA-Z0-9_-]{0,47}-[a-z0-9]{10}$/.test(id)
-      ? this.deps.portals.find(id)
-      : Promise.resolve(undefined);
+    return isResourceId(id) ? this.deps.portals.find(id) : Promise.resolve(undefined);
   }
 
   person(portal: ConsentPortal, cookie: string | undefined): Promise<PortalPerson | undefined> {
