@@ -144,9 +144,9 @@ export class PortalController {
     @Res() reply: FastifyReply,
   ) {
     return this.signedIn(id, request, reply, async (portal, person) => {
-      const view = await this.portal.consentView(portal, person, sessionId);
+      const { view, formTargets } = await this.portal.consentView(portal, person, sessionId);
       // Allow and Deny post to the portal, which redirects on: to the authorization server, or the app.
-      securityHeaders(reply, await this.portal.formTargets(view.sessionId));
+      securityHeaders(reply, formTargets);
       this.send(reply, 200, consentScreen({ ...this.frame(portal, person), person }, view), false);
     });
   }

@@ -184,44 +184,44 @@ export class PortalService {
     await this.audit(portal, 'PortalSignOut', person.userHashes, 'Success');
   }
 
-  /** The consent screen of a session, for its own user only. */
-  async consentView(portal: ConsentPortal, person: PortalPerson, sessionId: string): Promise<ConsentView> {
+  /**
+   * The consent screen of a session, for its own user only, and where its forms are sent on to (the
+   * browser checks `form-action` on redirects too): the authorization server's origin for Allow,
+   * the app's return URL's for Deny.
+   */
+  async consentView(
+    portal: ConsentPortal,
+    person: PortalPerson,
+    sessionId: string,
+  ): Promise<{ view: ConsentView; formTargets: string[] }> {
     const session = await this.ownSession(portal, person, sessionId, 'PortalViewConsent');
-    const [workload, provider] = await Promise.all([
+    const [workload, provider, secrets] = await Promise.all([
       this.deps.workloads.find(session.workloadName),
       this.deps.providers.find(session.providerName),
+      this.deps.sessions.secrets(session.id),
     ]);
     const vendor = provider?.vendor ?? 'CustomOauth2';
-    return {
-      sessionId: session.id,
-      workloadName: session.workloadName,
-      ...(workload?.tags.description ? { workloadDescription: workload.tags.description } : {}),
-      providerName: session.providerName,
-      vendor,
-      scopes: session.scopes.map((scope) => {
-        const description = describeScope(vendor, scope);
-        return { scope, ...(description ? { description } : {}) };
-      }),
-      resources: session.portal?.resources ?? [],
-      audiences: session.portal?.audiences ?? [],
-      ...(session.portal?.requestedBy ? { requestedBy: session.portal.requestedBy } : {}),
-      expiresAt: session.expiresAt,
-    };
-  }
-
-  /**
-   * Where the consent screen's forms are sent on to (the browser checks `form-action` on redirects
-   * too): the authorization server's origin for Allow, the app's return URL's for Deny.
-   */
-  async formTargets(sessionId: string): Promise<string[]> {
-    const [session, secrets] = await Promise.all([
-      this.deps.sessions.find(sessionId),
-      this.deps.sessions.secrets(sessionId),
-    ]);
-    const urls = [secrets?.secrets.authorizationUrl, session?.returnUrl].filter(
+    const targets = [secrets?.secrets.authorizationUrl, session.returnUrl].filter(
       (url): url is string => !!url,
     );
-    return [...new Set(urls.map((url) => new URL(url).origin))];
+    return {
+      view: {
+        sessionId: session.id,
+        workloadName: session.workloadName,
+        ...(workload?.tags.description ? { workloadDescription: workload.tags.description } : {}),
+        providerName: session.providerName,
+        vendor,
+        scopes: session.scopes.map((scope) => {
+          const description = describeScope(vendor, scope);
+          return { scope, ...(description ? { description } : {}) };
+        }),
+        resources: session.portal?.resources ?? [],
+        audiences: session.portal?.audiences ?? [],
+        ...(session.portal?.requestedBy ? { requestedBy: session.portal.requestedBy } : {}),
+        expiresAt: session.expiresAt,
+      },
+      formTargets: [...new Set(targets.map((url) => new URL(url).origin))],
+    };
   }
 
   /** Allow: on to the authorization server. Deny: the session fails; back to the app's return URL. */
@@ -325,7 +325,6 @@ export class PortalService {
       record.workloadName,
       record.providerName,
     );
-    if (!('authorizationUrl' in started)) throw notWaiting();
     return started.authorizationUrl;
   }
 

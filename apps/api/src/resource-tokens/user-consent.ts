@@ -238,7 +238,7 @@ export class UserConsent {
     provider: Oauth2ProviderRecord,
     request: SessionRequest,
     portalId?: string,
-  ): Promise<TokenAnswer & { sessionUri: string }> {
+  ): Promise<{ authorizationUrl: string; sessionUri: string; sessionStatus: 'IN_PROGRESS' }> {
     const clientSecret = await this.deps.secrets.read(provider.secret.ref).catch((err: unknown) => {
       throw SecretError.for(err, { provider: provider.name });
     });
