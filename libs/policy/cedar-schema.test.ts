@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { checkPolicy } from './cedar-schema';
 
 describe("Mandate's Cedar schema", () => {
-  it('accepts the README example policies under FAIL_ON_ANY_FINDINGS', () => {
+  it('accepts the README example policies under FAIL_ON_ANY_FINDINGS', async () => {
     const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
     const after = readme.slice(readme.indexOf('For example, only the sales team'));
     const block = /```cedar\n([\s\S]*?)```/.exec(after)?.[1];
@@ -15,21 +15,22 @@ describe("Mandate's Cedar schema", () => {
       .filter((part) => part.trim())
       .map((part) => `${part.trim()};`);
     assert.equal(statements.length, 2);
-    for (const statement of statements) assert.equal(checkPolicy(statement, true), undefined, statement);
+    for (const statement of statements)
+      assert.equal(await checkPolicy(statement, true), undefined, statement);
   });
 
-  it('finds unknown attributes, wrong types and unknown actions; parses only under IGNORE_ALL_FINDINGS', () => {
+  it('finds unknown attributes, wrong types and unknown actions; parses only under IGNORE_ALL_FINDINGS', async () => {
     for (const statement of [
       'permit(principal, action, resource) when { context.department == "sales" };',
       'permit(principal, action, resource) when { context.hourUtc == "ten" };',
       'permit(principal, action == Mandate::Action::"DeleteEverything", resource);',
     ]) {
-      assert.equal(checkPolicy(statement, true)?.kind, 'validation', statement);
-      assert.equal(checkPolicy(statement, false), undefined, statement);
+      assert.equal((await checkPolicy(statement, true))?.kind, 'validation', statement);
+      assert.equal(await checkPolicy(statement, false), undefined, statement);
     }
-    assert.equal(checkPolicy('permit(principal, action', false)?.kind, 'parse');
+    assert.equal((await checkPolicy('permit(principal, action', false))?.kind, 'parse');
     assert.deepEqual(
-      checkPolicy('permit(principal, action, resource); forbid(principal, action, resource);', false),
+      await checkPolicy('permit(principal, action, resource); forbid(principal, action, resource);', false),
       {
         kind: 'parse',
         messages: ['the statement must hold exactly one policy (no templates)'],

@@ -1,11 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type * as CedarModule from '@cedar-policy/cedar-wasm/nodejs';
 
-// Node 20's V8 aborts the process ("unreachable code" in the deoptimizer) when optimised code that
-// inlined a call into cedar-wasm is deoptimised lazily during that call; seen here after about
-// 10,000 release decisions. Not inlining JS-to-Wasm calls avoids it, at no measurable cost per
-// decision. Set before any code that calls Cedar is optimised.
-setFlagsFromString('--no-turbo-inline-js-wasm-calls');
+export type Cedar = typeof CedarModule;
 
 /**
  * Mandate's Cedar schema: who releases (a workload identity), what (a token or an API key of a
@@ -44,14 +40,25 @@ export const CEDAR_SCHEMA = `namespace Mandate {
 
 export const SCHEMA_NAME = 'mandate';
 
-let prepared = false;
-/** The schema, parsed once per process into cedar-wasm's own cache. */
-export function prepareSchema(): void {
-  if (prepared) return;
-  const answer = cedar.preparseSchema(SCHEMA_NAME, CEDAR_SCHEMA);
-  if (answer.type !== 'success')
-    throw new Error(`Mandate's Cedar schema does not parse: ${JSON.stringify(answer.errors)}`);
-  prepared = true;
+let loading: Promise<Cedar> | undefined;
+/**
+ * cedar-wasm (a 4 MB module, about 30 ms to compile), loaded on first use, with Mandate's schema
+ * parsed into its cache: processes in which no policy is written or evaluated never load it.
+ */
+export function loadCedar(): Promise<Cedar> {
+  loading ??= (async () => {
+    // Node 20's V8 aborts the process ("unreachable code" in the deoptimizer) when optimised code
+    // that inlined a call into cedar-wasm is deoptimised lazily during that call; seen here after
+    // about 10,000 release decisions. Not inlining JS-to-Wasm calls avoids it, at no measurable cost
+    // per decision. Set before any code that calls Cedar exists, let alone is optimised.
+    setFlagsFromString('--no-turbo-inline-js-wasm-calls');
+    const cedar = await import('@cedar-policy/cedar-wasm/nodejs');
+    const answer = cedar.preparseSchema(SCHEMA_NAME, CEDAR_SCHEMA);
+    if (answer.type !== 'success')
+      throw new Error(`Mandate's Cedar schema does not parse: ${JSON.stringify(answer.errors)}`);
+    return cedar;
+  })();
+  return loading;
 }
 
 export type Findings = { kind: 'parse' | 'validation'; messages: string[] };
@@ -60,7 +67,8 @@ export type Findings = { kind: 'parse' | 'validation'; messages: string[] };
  * Checks one policy: it must parse as exactly one Cedar policy; with `strict`, it must also validate
  * against the schema without any finding (AgentCore's `FAIL_ON_ANY_FINDINGS`).
  */
-export function checkPolicy(statement: string, strict: boolean): Findings | undefined {
+export async function checkPolicy(statement: string, strict: boolean): Promise<Findings | undefined> {
+  const cedar = await loadCedar();
   const parts = cedar.policySetTextToParts(statement);
   if (parts.type !== 'success') return { kind: 'parse', messages: parts.errors.map((e) => e.message) };
   if (parts.policies.length !== 1 || parts.policy_templates.length > 0) {

@@ -1,5 +1,5 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
-import { prepareSchema, SCHEMA_NAME } from './cedar-schema';
+import type * as CedarTypes from '@cedar-policy/cedar-wasm/nodejs';
+import { loadCedar, SCHEMA_NAME, type Cedar } from './cedar-schema';
 import type { PolicyEngine, PolicyEnginesRepository } from './policy-engines.repository';
 
 /** One token or API key about to be released, as the Cedar request describes it. */
@@ -64,6 +64,8 @@ export class ReleasePolicy {
   >();
   private decisions = new Map<string, ReleaseDecision>();
   private generation = 0;
+  /** Loaded with the first engine compiled: no engine, no cedar-wasm. */
+  private cedar?: Cedar;
 
   constructor(
     private readonly repository: Pick<PolicyEnginesRepository, 'enginesFor' | 'policies'>,
@@ -114,7 +116,7 @@ export class ReleasePolicy {
     const cached = this.decisions.get(key);
     if (cached) return cached;
 
-    const decision = evaluate(engines, request, context, workloadTags, provider);
+    const decision = evaluate(this.cedar!, engines, request, context, workloadTags, provider);
     if (this.decisions.size >= MAX_DECISIONS) this.decisions.clear();
     this.decisions.set(key, decision);
     return decision;
@@ -137,8 +139,9 @@ export class ReleasePolicy {
   }
 
   private async compile(workloadName: string, generation: number): Promise<CompiledEngine[]> {
-    prepareSchema();
     const engines = await this.repository.enginesFor(workloadName);
+    if (engines.length === 0) return [];
+    const cedar = (this.cedar = await loadCedar());
     const loaded = await Promise.all(
       engines.map(async (engine) => ({ engine, policies: await this.repository.policies(engine.id) })),
     );
@@ -168,13 +171,14 @@ export class ReleasePolicy {
 
 /** Asks Cedar for each engine, in order, until one refuses; LOG_ONLY policies only report. */
 function evaluate(
+  cedar: Cedar,
   engines: CompiledEngine[],
   request: ReleaseRequest,
-  context: cedar.Context,
+  context: CedarTypes.Context,
   workloadTags: Record<string, string>,
   provider: { vendor: string; tags: Record<string, string> },
 ): ReleaseDecision {
-  const entities: cedar.EntityJson[] = [
+  const entities: CedarTypes.EntityJson[] = [
     {
       uid: { type: 'Mandate::Workload', id: request.workloadName },
       attrs: { name: request.workloadName },

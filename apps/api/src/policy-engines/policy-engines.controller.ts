@@ -114,7 +114,7 @@ export class PolicyEnginesController {
     const input = parseInput(createPolicyInput, { ...(body as object), policyEngineId: engineId });
     await this.findEngine(input.policyEngineId);
     const statement = input.definition.cedar.statement;
-    checkStatement(statement, input.validationMode ?? 'FAIL_ON_ANY_FINDINGS');
+    await checkStatement(statement, input.validationMode ?? 'FAIL_ON_ANY_FINDINGS');
     const created = await this.engines.createPolicy(
       {
         id: newResourceId(input.name),
@@ -162,7 +162,8 @@ export class PolicyEnginesController {
     const input = parseInput(updatePolicyInput, { ...(body as object), policyEngineId: engineId, policyId });
     await this.findPolicy(input.policyEngineId, input.policyId);
     const statement = input.definition?.cedar.statement;
-    if (statement !== undefined) checkStatement(statement, input.validationMode ?? 'FAIL_ON_ANY_FINDINGS');
+    if (statement !== undefined)
+      await checkStatement(statement, input.validationMode ?? 'FAIL_ON_ANY_FINDINGS');
     const updated = await this.engines.updatePolicy(
       input.policyEngineId,
       input.policyId,
@@ -262,8 +263,8 @@ export class PolicyEnginesController {
 }
 
 /** A statement that does not parse is always refused; one with findings only under FAIL_ON_ANY_FINDINGS. */
-function checkStatement(statement: string, mode: 'FAIL_ON_ANY_FINDINGS' | 'IGNORE_ALL_FINDINGS') {
-  const findings = checkPolicy(statement, mode === 'FAIL_ON_ANY_FINDINGS');
+async function checkStatement(statement: string, mode: 'FAIL_ON_ANY_FINDINGS' | 'IGNORE_ALL_FINDINGS') {
+  const findings = await checkPolicy(statement, mode === 'FAIL_ON_ANY_FINDINGS');
   if (!findings) return;
   const what =
     findings.kind === 'parse' ? 'is not a Cedar policy' : "has findings against Mandate's Cedar schema";
