@@ -37,4 +37,24 @@ describe("Mandate's Cedar schema", () => {
       },
     );
   });
+
+  it('refuses approval annotations Mandate cannot follow, under either mode', async () => {
+    const lifted = 'forbid(principal, action, resource) unless { context.approved };';
+    for (const annotations of ['@approval("user")', '@approval("group:sales")\n@approvalWindow("3600")']) {
+      assert.equal(await checkPolicy(`${annotations}\n${lifted}`, true), undefined, annotations);
+    }
+    for (const [annotations, message] of [
+      ['@approval("boss")', '@approval must be "user" or "group:<name>"'],
+      [
+        '@approval("user")\n@approvalWindow("forever")',
+        '@approvalWindow must be a number of seconds from 0 to 604800',
+      ],
+      ['@approvalWindow("60")', '@approvalWindow needs an @approval annotation'],
+    ] as const) {
+      assert.deepEqual(await checkPolicy(`${annotations}\n${lifted}`, false), {
+        kind: 'annotation',
+        messages: [message],
+      });
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import type * as CedarModule from '@cedar-policy/cedar-wasm/nodejs';
+import { approvalRule } from './approval-annotations';
 
 export type Cedar = typeof CedarModule;
 
@@ -61,10 +62,11 @@ export function loadCedar(): Promise<Cedar> {
   return loading;
 }
 
-export type Findings = { kind: 'parse' | 'validation'; messages: string[] };
+export type Findings = { kind: 'parse' | 'annotation' | 'validation'; messages: string[] };
 
 /**
- * Checks one policy: it must parse as exactly one Cedar policy; with `strict`, it must also validate
+ * Checks one policy: it must parse as exactly one Cedar policy with approval annotations Mandate
+ * understands (approval-annotations.ts); with `strict`, it must also validate
  * against the schema without any finding (AgentCore's `FAIL_ON_ANY_FINDINGS`).
  */
 export async function checkPolicy(statement: string, strict: boolean): Promise<Findings | undefined> {
@@ -74,6 +76,10 @@ export async function checkPolicy(statement: string, strict: boolean): Promise<F
   if (parts.policies.length !== 1 || parts.policy_templates.length > 0) {
     return { kind: 'parse', messages: ['the statement must hold exactly one policy (no templates)'] };
   }
+  // An approval annotation Mandate cannot follow would change what the policy means: always refused.
+  const json = cedar.policyToJson(statement);
+  const rule = json.type === 'success' ? approvalRule(json.json.annotations) : undefined;
+  if (typeof rule === 'string') return { kind: 'annotation', messages: [rule] };
   if (!strict) return undefined;
   const answer = cedar.validate({
     schema: CEDAR_SCHEMA,

@@ -112,6 +112,63 @@ describe('ReleasePolicy: Cedar on every release', () => {
     assert.deepEqual((await policy.decide({ ...machine, flow: 'M2M' }, subjects)).wouldDeny, []);
   });
 
+  it('asks for approval where only annotated forbids refuse and Cedar permits once approved', async () => {
+    const s = store();
+    s.add('crm', 'sales', PERMIT_SALES);
+    s.add(
+      'crm',
+      'approve-write',
+      '@approval("user")\n@approvalWindow("3600")\nforbid(principal, action, resource) when { context.scopes.contains("crm.write") } unless { context.approved };',
+    );
+    const policy = new ReleasePolicy(s.repository, 60_000);
+    const write = { ...request, scopes: ['crm.write'] };
+    assert.equal((await policy.decide(request, subjects)).allowed, true, 'other scopes need no approval');
+    assert.deepEqual(await policy.decide(write, subjects), {
+      allowed: false,
+      refusal: { engine: 'crm', policy: 'approve-write' },
+      approval: {
+        policies: [{ engine: 'crm', policy: 'approve-write' }],
+        approvers: ['user'],
+        windowSeconds: 3600,
+      },
+      wouldDeny: [],
+      engines: 1,
+    });
+    assert.equal((await policy.decide({ ...write, approved: true }, subjects)).allowed, true);
+
+    s.add(
+      'second',
+      'security-too',
+      '@approval("group:security")\n@approvalWindow("60")\nforbid(principal, action, resource) when { context.scopes.contains("crm.write") } unless { context.approved };',
+    );
+    s.add('second', 'all', 'permit(principal, action, resource);');
+    policy.forget();
+    const both = await policy.decide(write, subjects);
+    assert.deepEqual(both.approval?.approvers, ['group:security', 'user'], 'one person must be both');
+    assert.equal(both.approval?.windowSeconds, 60, 'the shortest window any of them allows');
+
+    s.add(
+      'second',
+      'never-write',
+      'forbid(principal, action, resource) when { context.scopes.contains("crm.write") };',
+    );
+    policy.forget();
+    const refused = await policy.decide(write, subjects);
+    assert.equal(refused.approval, undefined, 'a plain forbid is not lifted by any approval');
+    assert.equal(refused.allowed, false);
+    assert.equal((await policy.decide({ ...write, approved: true }, subjects)).allowed, false);
+  });
+
+  it('asks for no approval that Cedar would not honour (no `unless context.approved`)', async () => {
+    const s = store();
+    s.add('crm', 'all', 'permit(principal, action, resource);');
+    s.add('crm', 'annotated-only', '@approval("user")\nforbid(principal, action, resource);');
+    const policy = new ReleasePolicy(s.repository, 60_000);
+    const decision = await policy.decide(request, subjects);
+    assert.deepEqual(decision.refusal, { engine: 'crm', policy: 'annotated-only' });
+    assert.equal(decision.approval, undefined);
+  });
+
   it('uses nothing compiled or decided before a change in this process; re-reads after the TTL otherwise', async () => {
     const s = store();
     s.add('vault', 'sales', PERMIT_SALES);

@@ -1,6 +1,7 @@
 import type * as CedarTypes from '@cedar-policy/cedar-wasm/nodejs';
+import { approvalRule, type ApprovalRule } from './approval-annotations';
 import { loadCedar, SCHEMA_NAME, type Cedar } from './cedar-schema';
-import type { PolicyEngine, PolicyEnginesRepository } from './policy-engines.repository';
+import type { Policy, PolicyEngine, PolicyEnginesRepository } from './policy-engines.repository';
 
 /** One token or API key about to be released, as the Cedar request describes it. */
 export interface ReleaseRequest {
@@ -31,9 +32,21 @@ export interface Refusal {
   policy?: string;
 }
 
+/** A refusal that the approval of a person lifts: who must approve, and for how long they may. */
+export interface ApprovalDemand {
+  /** Names of the engines and policies that ask for it (never the request's data). */
+  policies: Refusal[];
+  /** Every one of these the approving person must be: `user`, `group:<name>`. */
+  approvers: string[];
+  /** The longest window of releases the approver may grant (the shortest the policies allow); 0: one release. */
+  windowSeconds: number;
+}
+
 export interface ReleaseDecision {
   allowed: boolean;
   refusal?: Refusal;
+  /** Set on a refusal that only approval policies decided and that Cedar lifts once approved. */
+  approval?: ApprovalDemand;
   /** LOG_ONLY policies that would have refused a release the ACTIVE ones allow. */
   wouldDeny: Refusal[];
   /** How many policy engines decided (0: none is attached, and the release is not theirs to decide). */
@@ -43,6 +56,8 @@ export interface ReleaseDecision {
 interface CompiledEngine {
   engine: PolicyEngine;
   names: Map<string, string>;
+  /** The approval rules of the ACTIVE policies that have one, by policy id. */
+  approvals: Map<string, ApprovalRule>;
   hasLogOnly: boolean;
 }
 
@@ -163,6 +178,7 @@ export class ReleasePolicy {
       return {
         engine,
         names: new Map(policies.map((p) => [p.id, p.name])),
+        approvals: approvalRules(cedar, policies),
         hasLogOnly: policies.some((p) => p.enforcementMode === 'LOG_ONLY'),
       };
     });
@@ -192,12 +208,12 @@ function evaluate(
       tags: provider.tags,
     },
   ];
-  const ask = (setId: string) => {
+  const ask = (setId: string, approved: boolean) => {
     const answer = cedar.statefulIsAuthorized({
       principal: { type: 'Mandate::Workload', id: request.workloadName },
       action: { type: 'Mandate::Action', id: request.action },
       resource: { type: 'Mandate::CredentialProvider', id: request.providerName },
-      context,
+      context: { ...context, approved },
       entities,
       preparsedPolicySetId: setId,
       preparsedSchemaName: SCHEMA_NAME,
@@ -207,24 +223,53 @@ function evaluate(
     if (answer.type !== 'success') return { allow: false, reason: [] as string[] };
     return { allow: answer.response.decision === 'allow', reason: answer.response.diagnostics.reason };
   };
-  let decision: ReleaseDecision = { allowed: true, wouldDeny: [], engines: engines.length };
+  const wouldDeny: Refusal[] = [];
+  const demands: { refusal: Refusal; rules: ApprovalRule[] }[] = [];
   for (const compiled of engines) {
-    const active = ask(setId(compiled.engine, 'active'));
+    const active = ask(setId(compiled.engine, 'active'), request.approved);
     if (!active.allow) {
-      decision = {
-        allowed: false,
-        refusal: refusalOf(compiled, active.reason),
-        wouldDeny: [],
-        engines: engines.length,
-      };
-      break;
+      const refusal = refusalOf(compiled, active.reason);
+      const rules = active.reason.map((id) => compiled.approvals.get(id));
+      // Approval can lift it only if every deciding policy asks for one and Cedar then permits.
+      const approvable =
+        !request.approved &&
+        rules.length > 0 &&
+        rules.every((rule) => rule !== undefined) &&
+        ask(setId(compiled.engine, 'active'), true).allow;
+      if (!approvable) return { allowed: false, refusal, wouldDeny: [], engines: engines.length };
+      demands.push({ refusal, rules: rules as ApprovalRule[] });
+      continue;
     }
     if (compiled.hasLogOnly) {
-      const all = ask(setId(compiled.engine, 'all'));
-      if (!all.allow) decision.wouldDeny.push(refusalOf(compiled, all.reason));
+      const all = ask(setId(compiled.engine, 'all'), request.approved);
+      if (!all.allow) wouldDeny.push(refusalOf(compiled, all.reason));
     }
   }
-  return decision;
+  if (demands.length === 0) return { allowed: true, wouldDeny, engines: engines.length };
+  const rules = demands.flatMap((d) => d.rules);
+  return {
+    allowed: false,
+    refusal: demands[0]!.refusal,
+    approval: {
+      policies: demands.map((d) => d.refusal),
+      approvers: [...new Set(rules.map((r) => r.approver))].sort(),
+      windowSeconds: Math.min(...rules.map((r) => r.windowSeconds)),
+    },
+    wouldDeny,
+    engines: engines.length,
+  };
+}
+
+/** The approval rules of the ACTIVE policies; an unreadable annotation was refused when the policy was written. */
+function approvalRules(cedar: Cedar, policies: Policy[]): Map<string, ApprovalRule> {
+  const rules = new Map<string, ApprovalRule>();
+  for (const policy of policies) {
+    if (policy.enforcementMode !== 'ACTIVE' || !policy.statement.includes('@approval')) continue;
+    const json = cedar.policyToJson(policy.statement);
+    const rule = json.type === 'success' ? approvalRule(json.json.annotations) : undefined;
+    if (rule && typeof rule !== 'string') rules.set(policy.id, rule);
+  }
+  return rules;
 }
 
 /** One id per engine and kind: a newer compile replaces the set in cedar-wasm's cache, nothing accumulates. */

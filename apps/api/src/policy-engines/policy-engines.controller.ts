@@ -266,8 +266,11 @@ export class PolicyEnginesController {
 async function checkStatement(statement: string, mode: 'FAIL_ON_ANY_FINDINGS' | 'IGNORE_ALL_FINDINGS') {
   const findings = await checkPolicy(statement, mode === 'FAIL_ON_ANY_FINDINGS');
   if (!findings) return;
-  const what =
-    findings.kind === 'parse' ? 'is not a Cedar policy' : "has findings against Mandate's Cedar schema";
+  const what = {
+    parse: 'is not a Cedar policy',
+    annotation: 'has an approval annotation Mandate cannot follow',
+    validation: "has findings against Mandate's Cedar schema",
+  }[findings.kind];
   throw ValidationException.field('definition.cedar.statement', `${what}: ${findings.messages.join('; ')}`);
 }
 
