@@ -6,4 +6,5 @@
 export { authorizationSessionWorkflow } from './authorization-session/authorization-session.workflow';
 export { connectionLifecycleWorkflow } from './connection-lifecycle/connection-lifecycle.workflow';
 export { secretWatchWorkflow } from './secret-watch/secret-watch.workflow';
+export { approvalWorkflow } from './release-approval/release-approval.workflow';
 export { webhookDeliveryWorkflow } from './webhook-delivery/webhook-delivery.workflow';

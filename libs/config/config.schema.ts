@@ -62,6 +62,7 @@ export const environmentSchema = z.object({
   MANDATE_SECRET_WATCH_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   MANDATE_VAULT_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   MANDATE_SESSION_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(600),
+  MANDATE_APPROVAL_TTL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(600),
   MANDATE_PORTAL_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(1800),
   MANDATE_PORTAL_SESSION_MAX_SECONDS: z.coerce.number().int().min(300).max(604_800).default(43_200),
   MANDATE_CODEC_TOKEN: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
@@ -194,6 +195,8 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
     /** How long the hot path may reuse a principal, a provider or a connection it read. */
     cache: { ttlMs: env.MANDATE_CACHE_TTL_SECONDS * 1000 },
     consent: { sessionTtlMs: env.MANDATE_SESSION_TTL_SECONDS * 1000 },
+    /** How long approvers have to answer a release a policy asks them to approve. */
+    approvals: { ttlMs: env.MANDATE_APPROVAL_TTL_SECONDS * 1000 },
     /** Consent portal sign-ins end after this long unused, or this long after sign-in. */
     portal: {
       idleMs: env.MANDATE_PORTAL_IDLE_TIMEOUT_SECONDS * 1000,

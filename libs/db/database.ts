@@ -18,6 +18,7 @@ import * as connectionRecords from './migrations/0012-connection-records';
 import * as webhooks from './migrations/0013-webhooks';
 import * as consentPortals from './migrations/0014-consent-portals';
 import * as policyEngines from './migrations/0015-policy-engines';
+import * as releaseApprovals from './migrations/0016-release-approvals';
 import type { Database } from './schema';
 
 export type VaultDb = Kysely<Database>;
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '0013-webhooks': webhooks,
   '0014-consent-portals': consentPortals,
   '0015-policy-engines': policyEngines,
+  '0016-release-approvals': releaseApprovals,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -177,6 +177,31 @@ export interface PoliciesTable {
   updated_at: Timestamp;
 }
 
+export interface ReleaseApprovalsTable {
+  id: string;
+  request_key: string;
+  workload_name: string;
+  provider_name: string;
+  action: string;
+  flow: string;
+  user_hash: string | null;
+  scopes: Json<string[]>;
+  resources: Json<string[]>;
+  audiences: Json<string[]>;
+  caller: string;
+  policies: Json<{ engine: string; policy?: string }[]>;
+  approvers: Json<string[]>;
+  window_seconds: number;
+  portal_id: string | null;
+  status: string;
+  decided_by: string | null;
+  granted_until: Timestamp | null;
+  consumed_at: Timestamp | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  decided_at: Timestamp | null;
+}
+
 export interface PortalSessionsTable {
   id_hash: string;
   portal_id: string;
@@ -262,6 +287,7 @@ export interface Database {
   portal_sessions: PortalSessionsTable;
   policy_engines: PolicyEnginesTable;
   policies: PoliciesTable;
+  release_approvals: ReleaseApprovalsTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   server_secrets: ServerSecretsTable;

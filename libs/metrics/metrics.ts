@@ -49,6 +49,7 @@ export class Metrics {
   private readonly auditEvents: Counter<'result'>;
   private readonly cacheLookups: Counter<'cache' | 'result'>;
   private readonly policyDecisions: Counter<'decision' | 'engine'>;
+  private readonly approvals: Counter<'outcome' | 'workload'>;
 
   constructor(options: { role: ProcessRole; processMetrics?: boolean }) {
     const registers = [this.registry];
@@ -117,6 +118,12 @@ export class Metrics {
       name: 'mandate_policy_decisions_total',
       help: 'Cedar decisions on token and API key releases: allow, deny, and would_deny (a LOG_ONLY policy would have refused).',
       labelNames: ['decision', 'engine'],
+      registers,
+    });
+    this.approvals = new Counter({
+      name: 'mandate_release_approvals_total',
+      help: 'Approvals of token releases that policies ask for: requested, approved, denied, expired; by workload.',
+      labelNames: ['outcome', 'workload'],
       registers,
     });
     new Gauge({
@@ -188,8 +195,13 @@ export class Metrics {
   }
 
   /** One release decided by a policy engine (`engine` is empty for an allow by every engine). */
-  policyDecision(decision: 'allow' | 'deny' | 'would_deny', engine: string): void {
+  policyDecision(decision: 'allow' | 'deny' | 'would_deny' | 'needs_approval', engine: string): void {
     this.policyDecisions.inc({ decision, engine: engine === '' ? '' : this.bounded('engine', engine) });
+  }
+
+  /** An approval asked for or settled (`requested`, `approved`, `denied`, `expired`). */
+  approval(outcome: string, workload: string): void {
+    this.approvals.inc({ outcome, workload: this.bounded('workload', workload) });
   }
 
   /** What a cache calls on every lookup (see TtlCache's `observe`). */

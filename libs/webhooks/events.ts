@@ -1,4 +1,4 @@
-/** What a subscription may ask for: changes to connections and consents, and rotated secrets. */
+/** What a subscription may ask for: changes to connections and consents, rotated secrets, and approvals of releases. */
 export const WEBHOOK_EVENT_TYPES = [
   'connection.created',
   'connection.refreshed',
@@ -9,6 +9,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'consent.completed',
   'consent.failed',
   'secret.rotated',
+  'approval.requested',
+  'approval.decided',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -20,6 +22,8 @@ export type WebhookEventData = {
   userHash?: string;
   /** A failure's short code (`invalid_grant`, `expired`, ...). */
   reason?: string;
+  /** A release approval's id (GetTokenReleaseApproval, ApproveTokenRelease). */
+  approvalId?: string;
   /** A rotated secret's ARN. */
   secretArn?: string;
 };

@@ -3,6 +3,8 @@ import {
   lifecycleStartOptions,
   tokensStoredSignal,
 } from '../../../workflows/connection-lifecycle/definitions';
+import type { ApprovalDeps } from '../../../activities/approvals/approval.activities';
+import { ReleaseApprovalsRepository } from '../../../libs/approvals/release-approvals.repository';
 import type { ConsentDeps } from '../../../activities/consent/consent.activities';
 import type { LifecycleDeps } from '../../../activities/lifecycle/lifecycle.activities';
 import type { SecretWatchDeps } from '../../../activities/secret-watch/secret-watch.activities';
@@ -67,6 +69,15 @@ export function secretWatchDeps(runtime: Runtime): SecretWatchDeps {
     audit: runtime.audit,
     metrics: runtime.metrics,
     webhooks: webhookEmitter(runtime),
+  };
+}
+
+export function approvalDeps(runtime: Runtime): ApprovalDeps {
+  return {
+    approvals: new ReleaseApprovalsRepository(runtime.db),
+    webhooks: webhookEmitter(runtime),
+    audit: runtime.audit,
+    metrics: runtime.metrics,
   };
 }
 

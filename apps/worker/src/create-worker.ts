@@ -1,9 +1,10 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createApprovalActivities } from '../../../activities/approvals/approval.activities';
 import { createConsentActivities } from '../../../activities/consent/consent.activities';
 import { createLifecycleActivities } from '../../../activities/lifecycle/lifecycle.activities';
 import { createSecretWatchActivities } from '../../../activities/secret-watch/secret-watch.activities';
 import { createWebhookActivities } from '../../../activities/webhooks/webhook.activities';
-import { consentDeps, lifecycleDeps, secretWatchDeps, webhookDeps } from './activity-deps';
+import { approvalDeps, consentDeps, lifecycleDeps, secretWatchDeps, webhookDeps } from './activity-deps';
 import type { Runtime } from '../../../libs/runtime/runtime';
 
 /**
@@ -24,6 +25,7 @@ export async function createWorker(runtime: Runtime, connection: NativeConnectio
       ...createLifecycleActivities(lifecycleDeps(runtime)),
       ...createSecretWatchActivities(secretWatchDeps(runtime)),
       ...createWebhookActivities(webhookDeps(runtime)),
+      ...createApprovalActivities(approvalDeps(runtime)),
     },
   });
 }
