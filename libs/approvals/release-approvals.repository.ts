@@ -29,6 +29,8 @@ export interface ReleaseApproval extends ReleaseAsked {
   windowSeconds: number;
   /** The consent portal whose approval page asks. */
   portalId?: string;
+  /** A user's consent that follows the approval comes back to the agent's return URL. */
+  returnUrl?: string;
   status: ApprovalStatus;
   /** Who decided: `user:<hash>`, `group:<name>:<hash>` or `operator:<principal>`. */
   decidedBy?: string;
@@ -80,6 +82,7 @@ const toApproval = (row: Selectable<ReleaseApprovalsTable>): ReleaseApproval => 
   approvers: row.approvers,
   windowSeconds: row.window_seconds,
   ...(row.portal_id !== null ? { portalId: row.portal_id } : {}),
+  ...(row.return_url !== null ? { returnUrl: row.return_url } : {}),
   status: row.status as ApprovalStatus,
   ...(row.decided_by !== null ? { decidedBy: row.decided_by } : {}),
   ...(row.granted_until !== null ? { grantedUntil: new Date(row.granted_until) } : {}),
@@ -114,6 +117,7 @@ export class ReleaseApprovalsRepository {
         approvers: JSON.stringify(approval.approvers),
         window_seconds: approval.windowSeconds,
         portal_id: approval.portalId ?? null,
+        return_url: approval.returnUrl ?? null,
         status: 'PENDING',
         created_at: approval.createdAt,
         expires_at: approval.expiresAt,

@@ -57,6 +57,10 @@ export const OPERATIONS = [
   'DeletePolicy',
   'AttachPolicyEngine',
   'GetPolicySchema',
+  // Approvals of releases that policies ask for (channels other than the consent portal)
+  'GetTokenReleaseApproval',
+  'ApproveTokenRelease',
+  'DenyTokenRelease',
   // Webhooks
   'CreateWebhookSubscription',
   'GetWebhookSubscription',

@@ -193,6 +193,7 @@ export interface ReleaseApprovalsTable {
   approvers: Json<string[]>;
   window_seconds: number;
   portal_id: string | null;
+  return_url: string | null;
   status: string;
   decided_by: string | null;
   granted_until: Timestamp | null;

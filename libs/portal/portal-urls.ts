@@ -7,3 +7,7 @@ export const portalUrl = (publicUrl: string, portalId: string) =>
 /** The consent screen of a session on its portal: the `authorizationUrl` an agent is given. */
 export const consentScreenUrl = (publicUrl: string, portalId: string, sessionId: string) =>
   `${portalUrl(publicUrl, portalId)}/consent/${sessionId}`;
+
+/** The approval page of a release a policy asks a person to approve. */
+export const approvalPageUrl = (publicUrl: string, portalId: string, approvalId: string) =>
+  `${portalUrl(publicUrl, portalId)}/approvals/${approvalId}`;

@@ -33,6 +33,7 @@ import { createTemporalClient } from '../temporal/connection';
 import { startTracing, type Tracing } from '../tracing/tracing';
 import { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { ConsentPortalsRepository } from '../portal/consent-portals.repository';
+import { ReleaseApprovalsRepository } from '../approvals/release-approvals.repository';
 import { PortalSessions } from '../portal/portal-sessions';
 import { ConnectionUse } from '../vault/connection-use';
 import { PolicyEnginesRepository } from '../policy/policy-engines.repository';
@@ -105,6 +106,7 @@ export interface Repositories {
   sessions: SessionsRepository;
   consentPortals: ConsentPortalsRepository;
   policyEngines: PolicyEnginesRepository;
+  releaseApprovals: ReleaseApprovalsRepository;
 }
 
 /** The Temporal frontend to use: the configured one, else the local dev server's. */
@@ -192,6 +194,7 @@ export async function openRuntime(
     policyEngines: new PolicyEnginesRepository(db, () => releasePolicy.forget()),
     exchangeSubjects: new ExchangeSubjectsRepository(db, envelope),
     sessions: new SessionsRepository(db, envelope),
+    releaseApprovals: new ReleaseApprovalsRepository(db),
   };
   const watKeys = new WatKeyRing(db, envelope, {
     rotationMs: config.wat.rotationMs,

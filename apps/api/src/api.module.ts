@@ -21,6 +21,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 import { ConsentPortalsModule } from './consent-portals/consent-portals.module';
 import { PortalModule } from './portal/portal.module';
 import { PolicyEnginesModule } from './policy-engines/policy-engines.module';
+import { ApprovalsModule } from './approvals/approvals.module';
 import { ResourceTokensModule } from './resource-tokens/resource-tokens.module';
 import { Oauth2ProvidersModule } from './oauth2-providers/oauth2-providers.module';
 import { TokenVaultModule } from './token-vault/token-vault.module';
@@ -57,6 +58,7 @@ export class ApiModule {
         ConsentPortalsModule,
         PortalModule,
         PolicyEnginesModule,
+        ApprovalsModule,
         AuditModule,
         PrincipalsModule,
         StsModule,

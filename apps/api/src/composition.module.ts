@@ -18,6 +18,7 @@ import { ConsentPortalsRepository } from '../../../libs/portal/consent-portals.r
 import { PortalSessions } from '../../../libs/portal/portal-sessions';
 import { ConnectionUse } from '../../../libs/vault/connection-use';
 import { PolicyEnginesRepository } from '../../../libs/policy/policy-engines.repository';
+import { ReleaseApprovalsRepository } from '../../../libs/approvals/release-approvals.repository';
 import { ReleasePolicy } from '../../../libs/policy/release-policy';
 import { OAuthClients } from '../../../libs/oauth/oauth-client';
 import { Metrics } from '../../../libs/metrics/metrics';
@@ -78,6 +79,7 @@ export class CompositionModule {
       { provide: ConnectionUse, useValue: runtime.connectionUse },
       { provide: PolicyEnginesRepository, useValue: repositories.policyEngines },
       { provide: ReleasePolicy, useValue: runtime.releasePolicy },
+      { provide: ReleaseApprovalsRepository, useValue: repositories.releaseApprovals },
     ];
     return {
       module: CompositionModule,

@@ -4,7 +4,6 @@ import {
   tokensStoredSignal,
 } from '../../../workflows/connection-lifecycle/definitions';
 import type { ApprovalDeps } from '../../../activities/approvals/approval.activities';
-import { ReleaseApprovalsRepository } from '../../../libs/approvals/release-approvals.repository';
 import type { ConsentDeps } from '../../../activities/consent/consent.activities';
 import type { LifecycleDeps } from '../../../activities/lifecycle/lifecycle.activities';
 import type { SecretWatchDeps } from '../../../activities/secret-watch/secret-watch.activities';
@@ -74,7 +73,7 @@ export function secretWatchDeps(runtime: Runtime): SecretWatchDeps {
 
 export function approvalDeps(runtime: Runtime): ApprovalDeps {
   return {
-    approvals: new ReleaseApprovalsRepository(runtime.db),
+    approvals: runtime.repositories.releaseApprovals,
     webhooks: webhookEmitter(runtime),
     audit: runtime.audit,
     metrics: runtime.metrics,

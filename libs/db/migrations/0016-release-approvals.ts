@@ -23,6 +23,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('approvers', 'jsonb', (c) => c.notNull())
     .addColumn('window_seconds', 'integer', (c) => c.notNull())
     .addColumn('portal_id', 'text')
+    .addColumn('return_url', 'text')
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('decided_by', 'text')
     .addColumn('granted_until', 'timestamptz')

@@ -6,6 +6,7 @@ import { ProviderSecrets } from '../credential-providers/provider-secrets';
 import { ProviderSecretsModule } from '../credential-providers/provider-secrets.module';
 import { PolicyEnginesModule } from '../policy-engines/policy-engines.module';
 import { ReleaseGuard } from '../policy-engines/release-guard';
+import { ReleaseApprovals } from '../approvals/release-approvals';
 import { CONFIG } from '../tokens';
 import { ApiKeyProvidersController } from './api-key-providers.controller';
 import { ApiKeyProvidersService } from './api-key-providers.service';
@@ -16,14 +17,30 @@ import { ApiKeyProvidersService } from './api-key-providers.service';
   providers: [
     {
       provide: ApiKeyProvidersService,
-      inject: [ApiKeyProvidersRepository, ProviderSecrets, CONFIG, ResourcePoliciesRepository, ReleaseGuard],
+      inject: [
+        ApiKeyProvidersRepository,
+        ProviderSecrets,
+        CONFIG,
+        ResourcePoliciesRepository,
+        ReleaseGuard,
+        ReleaseApprovals,
+      ],
       useFactory: (
         repository: ApiKeyProvidersRepository,
         secrets: ProviderSecrets,
         config: Config,
         resourcePolicies: ResourcePoliciesRepository,
         guard: ReleaseGuard,
-      ) => new ApiKeyProvidersService(repository, secrets, config.deployment, resourcePolicies, guard),
+        approvals: ReleaseApprovals,
+      ) =>
+        new ApiKeyProvidersService(
+          repository,
+          secrets,
+          config.deployment,
+          resourcePolicies,
+          guard,
+          approvals,
+        ),
     },
   ],
 })

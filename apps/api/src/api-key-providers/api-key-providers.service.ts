@@ -1,9 +1,11 @@
 import type { WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
 import type { ReleaseGuard } from '../policy-engines/release-guard';
+import { approvalIdOf, type ReleaseApprovals } from '../approvals/release-approvals';
 import type { ResourcePoliciesRepository } from '../../../../libs/auth/resource-policies.repository';
 import type { z } from 'zod';
 import { credentialProviderArn, type Deployment } from '../../../../libs/wire/arn';
 import {
+  AccessDeniedException,
   ConflictException,
   ResourceNotFoundException,
   ValidationException,
@@ -30,7 +32,8 @@ export class ApiKeyProvidersService {
     private readonly deployment: Deployment,
     /** A deleted provider's resource policy goes with it: a new one of the same name starts without. */
     private readonly resourcePolicies: Pick<ResourcePoliciesRepository, 'delete'>,
-    private readonly guard: Pick<ReleaseGuard, 'check'>,
+    private readonly guard: Pick<ReleaseGuard, 'admit'>,
+    private readonly approvals: Pick<ReleaseApprovals, 'used'>,
   ) {}
 
   async create(input: z.output<typeof createApiKeyProviderInput>) {
@@ -102,13 +105,21 @@ export class ApiKeyProvidersService {
   /** GetResourceApiKey: the current value of the provider's key, once Cedar allows its release. */
   async apiKey(name: string, wat: WorkloadAccessToken, caller: string) {
     const record = await this.require(name);
-    await this.guard.check(wat, {
+    const admitted = await this.guard.admit(wat, {
       action: 'ReleaseApiKey',
       flow: 'API_KEY',
       provider: { name: record.name, vendor: 'ApiKey', tags: record.tags },
       caller,
     });
-    return { apiKey: await this.secrets.value(record.secret, name) };
+    // GetResourceApiKey has no session to poll: the agent asks again once an approver answered.
+    if ('waiting' in admitted) {
+      throw new AccessDeniedException(
+        `This release waits for approval ${approvalIdOf(admitted.waiting.sessionUri) ?? ''}: ask again once it is approved`,
+      );
+    }
+    const apiKey = await this.secrets.value(record.secret, name);
+    if (admitted.approval) await this.approvals.used(admitted.approval);
+    return { apiKey };
   }
 
   private secretOf(input: {

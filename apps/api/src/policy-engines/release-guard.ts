@@ -1,7 +1,9 @@
+import type { ReleaseApproval, ReleaseAsked } from '../../../../libs/approvals/release-approvals.repository';
+import type { ApprovalAnswer, ReleaseApprovals } from '../approvals/release-approvals';
 import type { AuditLog } from '../../../../libs/audit/audit-log';
 import type { UserKeys } from '../../../../libs/consent/user-key';
 import type { Metrics } from '../../../../libs/metrics/metrics';
-import type { ReleasePolicy, ReleaseRequest } from '../../../../libs/policy/release-policy';
+import type { ApprovalDemand, ReleasePolicy, ReleaseRequest } from '../../../../libs/policy/release-policy';
 import type { WorkloadAccessToken } from '../../../../libs/auth/workload-access-token';
 import { AccessDeniedException } from '../../../../libs/wire/errors';
 import type { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
@@ -21,6 +23,8 @@ export interface Release {
  * The one policy check of every release (GetResourceOauth2Token in each flow, GetResourceApiKey):
  * Cedar's refusal becomes an AccessDeniedException naming the engine and policy that decided, never
  * the request's data; what a LOG_ONLY policy would have refused goes to the audit log and metrics.
+ * A refusal that a person's approval lifts is returned as the approval it asks for, for the caller
+ * to wait for (ReleaseApprovals), then to check again with `approved`.
  */
 export class ReleaseGuard {
   constructor(
@@ -28,11 +32,50 @@ export class ReleaseGuard {
     private readonly workloads: Pick<WorkloadIdentitiesRepository, 'find'>,
     private readonly userKeys: Pick<UserKeys, 'hash'>,
     private readonly audit: Pick<AuditLog, 'record'>,
+    private readonly approvals: Pick<ReleaseApprovals, 'outcome'>,
     private readonly metrics?: Pick<Metrics, 'policyDecision'>,
   ) {}
 
-  async check(wat: WorkloadAccessToken, release: Release): Promise<void> {
-    if (this.policy.undecided(wat.workloadName)) return;
+  /** What an approver is asked to approve for this release: references and scopes, the user as a hash. */
+  private asked(wat: WorkloadAccessToken, release: Release): ReleaseAsked {
+    return {
+      workloadName: wat.workloadName,
+      providerName: release.provider.name,
+      action: release.action,
+      flow: release.flow,
+      ...(wat.user ? { userHash: this.userKeys.hash(wat.user) } : {}),
+      scopes: release.scopes ?? [],
+      resources: release.resources ?? [],
+      audiences: release.audiences ?? [],
+      caller: release.caller,
+    };
+  }
+
+  /**
+   * Cedar's decision with approvals: go ahead (with the approval that lifted a refusal, to be used
+   * once the token is released), or wait for an approver; a refusal throws.
+   */
+  async admit(
+    wat: WorkloadAccessToken,
+    release: Release,
+    options: { approvalId?: string; returnUrl?: string } = {},
+  ): Promise<{ approval?: ReleaseApproval } | { waiting: ApprovalAnswer }> {
+    const demand = await this.check(wat, release);
+    if (!demand) return {};
+    const outcome = await this.approvals.outcome(this.asked(wat, release), demand, options);
+    if ('waiting' in outcome) return outcome;
+    // Cedar decides again, with the approval given: a policy changed since may still refuse.
+    if (await this.check(wat, release, true))
+      throw new AccessDeniedException('The policies no longer accept this approval for this release');
+    return { approval: outcome.approved };
+  }
+
+  private async check(
+    wat: WorkloadAccessToken,
+    release: Release,
+    approved = false,
+  ): Promise<ApprovalDemand | undefined> {
+    if (this.policy.undecided(wat.workloadName)) return undefined;
     const user = wat.user ? { hash: this.userKeys.hash(wat.user), kind: wat.user.kind } : undefined;
     const decision = await this.policy.decide(
       {
@@ -45,7 +88,7 @@ export class ReleaseGuard {
         audiences: release.audiences ?? [],
         caller: release.caller,
         ...(user ? { user } : {}),
-        approved: false,
+        approved,
         now: new Date(),
       },
       {
@@ -53,7 +96,7 @@ export class ReleaseGuard {
         provider: () => Promise.resolve({ vendor: release.provider.vendor, tags: release.provider.tags }),
       },
     );
-    if (decision.engines === 0) return;
+    if (decision.engines === 0) return undefined;
     for (const would of decision.wouldDeny) {
       this.metrics?.policyDecision('would_deny', would.engine);
       void this.audit.record({
@@ -72,9 +115,13 @@ export class ReleaseGuard {
     }
     if (decision.allowed) {
       this.metrics?.policyDecision('allow', '');
-      return;
+      return undefined;
     }
     const refusal = decision.refusal!;
+    if (decision.approval) {
+      this.metrics?.policyDecision('needs_approval', refusal.engine);
+      return decision.approval;
+    }
     this.metrics?.policyDecision('deny', refusal.engine);
     throw new AccessDeniedException(
       refusal.policy

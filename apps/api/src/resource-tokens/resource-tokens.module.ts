@@ -16,6 +16,7 @@ import { SecretStore } from '../../../../libs/secrets/secret-store';
 import { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 import { PolicyEnginesModule } from '../policy-engines/policy-engines.module';
 import { ReleaseGuard } from '../policy-engines/release-guard';
+import { ReleaseApprovals } from '../approvals/release-approvals';
 import { CONFIG } from '../tokens';
 import { DelegatedTokens } from './delegated-tokens';
 import { Renewals } from './renewals';
@@ -129,13 +130,14 @@ const maxMarginMs = (config: Config) => config.lifecycle.refreshSkewMs / 2;
     },
     {
       provide: ResourceTokensService,
-      inject: [Oauth2ProvidersRepository, DelegatedTokens, UserConsent, ReleaseGuard],
+      inject: [Oauth2ProvidersRepository, DelegatedTokens, UserConsent, ReleaseGuard, ReleaseApprovals],
       useFactory: (
         providers: Oauth2ProvidersRepository,
         delegated: DelegatedTokens,
         consent: UserConsent,
         guard: ReleaseGuard,
-      ) => new ResourceTokensService(providers, delegated, consent, guard),
+        approvals: ReleaseApprovals,
+      ) => new ResourceTokensService(providers, delegated, consent, guard, approvals),
     },
   ],
   exports: [UserConsent],

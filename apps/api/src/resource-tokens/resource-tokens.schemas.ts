@@ -3,6 +3,8 @@ import { credentialProviderName } from '../credential-providers/credential-provi
 
 const SESSION_URI = /^urn:ietf:params:oauth:request_uri:[a-zA-Z0-9\-._~]+$/;
 export const SESSION_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
+/** An approval a policy asks for is polled like a consent, in every flow (apps/api/src/approvals). */
+export const APPROVAL_URI_PREFIX = `${SESSION_URI_PREFIX}approval-`;
 
 const sessionUri = z
   .string()
@@ -51,6 +53,7 @@ export const getResourceOauth2TokenInput = z
   .superRefine((input, ctx) => {
     if (input.oauth2Flow === 'USER_FEDERATION') return;
     for (const member of CONSENT_ONLY) {
+      if (member === 'sessionUri' && input.sessionUri?.startsWith(APPROVAL_URI_PREFIX)) continue;
       if (input[member] !== undefined)
         ctx.addIssue({
           code: 'custom',

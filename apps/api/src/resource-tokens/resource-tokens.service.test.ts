@@ -216,9 +216,13 @@ function world(options: WorldOptions = {}) {
     find: (name: string) => Promise.resolve(name === record.name ? record : undefined),
   };
   // No policy engine decides in these tests (Cedar's decisions have their own).
-  const service = new ResourceTokensService(providers, delegated, consent, {
-    check: () => Promise.resolve(),
-  });
+  const service = new ResourceTokensService(
+    providers,
+    delegated,
+    consent,
+    { admit: () => Promise.resolve({}) },
+    { used: () => assert.fail('no approval is asked') },
+  );
   return { service, userKeys, events, reads, renewals, subjects, sessions, authorizations, starts };
 }
 

@@ -111,12 +111,16 @@ export interface SessionRequest {
 export class UserConsent {
   constructor(private readonly deps: UserConsentDeps) {}
 
-  /** A USER_FEDERATION token request: the vault's token, a poll of a session, or a new session. */
+  /**
+   * A USER_FEDERATION token request: the vault's token, a poll of a session, or a new session; with
+   * `pollingAs` (an approval's session URI), IN_PROGRESS under it instead of a new session.
+   */
   async token(
     wat: WorkloadAccessToken,
     input: GetResourceOauth2TokenInput,
     provider: Oauth2ProviderRecord,
     requestedBy?: string,
+    pollingAs?: string,
   ): Promise<TokenAnswer> {
     if (!wat.user) {
       throw ValidationException.field(
@@ -164,6 +168,7 @@ export class UserConsent {
       // or cannot be reached; the user's grant is still there.
       if (renewed.failure) throw providerFailure(provider.name, renewed.failure);
     }
+    if (pollingAs) return { sessionUri: pollingAs, sessionStatus: 'IN_PROGRESS' };
     const returnUrl = input.resourceOauth2ReturnUrl;
     if (!returnUrl)
       throw ValidationException.field('resourceOauth2ReturnUrl', 'is required to start a user consent');
