@@ -51,11 +51,23 @@ const toPolicy = (row: Selectable<PoliciesTable>): Policy => ({
   updatedAt: new Date(row.updated_at),
 });
 
+/** Why a release is asked approval for, in words an approver reads: the policies and their descriptions. */
+export interface PolicyReason {
+  engine: string;
+  policy?: string;
+  description?: string;
+}
+
+/** What the approval page reads of the policies that asked. */
+export interface PoliciesOf {
+  describe(refs: { engine: string; policy?: string }[]): Promise<PolicyReason[]>;
+}
+
 /**
  * Policy engines and their Cedar policies in the vault database. Every write calls `changed`, so the
  * release policy of this process drops what it compiled at once (other processes within the cache TTL).
  */
-export class PolicyEnginesRepository {
+export class PolicyEnginesRepository implements PoliciesOf {
   constructor(
     private readonly db: VaultDb,
     private readonly changed: () => void = () => undefined,
@@ -222,5 +234,22 @@ export class PolicyEnginesRepository {
       .executeTakeFirst();
     this.changed();
     return row ? toPolicy(row) : undefined;
+  }
+
+  async describe(refs: { engine: string; policy?: string }[]): Promise<PolicyReason[]> {
+    return Promise.all(
+      refs.map(async (ref) => {
+        const row = ref.policy
+          ? await this.db
+              .selectFrom('policies')
+              .innerJoin('policy_engines', 'policy_engines.id', 'policies.engine_id')
+              .select('policies.description')
+              .where('policy_engines.name', '=', ref.engine)
+              .where('policies.name', '=', ref.policy)
+              .executeTakeFirst()
+          : undefined;
+        return { ...ref, ...(row?.description ? { description: row.description } : {}) };
+      }),
+    );
   }
 }

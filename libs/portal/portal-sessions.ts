@@ -14,6 +14,8 @@ export interface PortalPerson {
   userHashes: string[];
   /** What the IdP calls the person; kept in the sealed cookie only, never stored or logged. */
   name: string;
+  /** The IdP's `groups` claim at sign-in (for approvals a policy asks of a group); in the sealed cookie only. */
+  groups: string[];
   /** The CSRF token every form of this session carries. */
   csrf: string;
 }
@@ -26,6 +28,7 @@ export interface PortalSessionTiming {
 interface SessionCookie {
   sid: string;
   name: string;
+  groups?: string[];
 }
 
 /** How often the last-seen time is written: not on every page view. */
@@ -56,7 +59,12 @@ export class PortalSessions {
   }
 
   /** @returns the sealed cookie value of the new session */
-  async signIn(portalId: string, userHashes: string[], name: string, now: Date): Promise<string> {
+  async signIn(
+    portalId: string,
+    person: { userHashes: string[]; name: string; groups: string[] },
+    now: Date,
+  ): Promise<string> {
+    const { userHashes, name, groups } = person;
     const sid = randomBytes(32).toString('base64url');
     await this.db
       .insertInto('portal_sessions')
@@ -68,7 +76,7 @@ export class PortalSessions {
         last_seen_at: now,
       })
       .execute();
-    return this.seal.seal(purpose(portalId), { sid, name } satisfies SessionCookie);
+    return this.seal.seal(purpose(portalId), { sid, name, groups } satisfies SessionCookie);
   }
 
   /** The person a cookie signs in, while the session lives; undefined for a missing, forged or ended one. */
@@ -99,6 +107,7 @@ export class PortalSessions {
       portalId,
       userHashes: row.user_hashes,
       name: String(opened.name),
+      groups: Array.isArray(opened.groups) ? opened.groups.filter((g) => typeof g === 'string') : [],
       csrf: this.csrfFor(opened.sid),
     };
   }

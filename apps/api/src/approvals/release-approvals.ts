@@ -153,6 +153,10 @@ export class ReleaseApprovals {
   find(id: string): Promise<ReleaseApproval | undefined> {
     return this.deps.approvals.find(id);
   }
+
+  pendingFor(portalId: string, userHashes: string[]): Promise<ReleaseApproval[]> {
+    return this.deps.approvals.pendingFor(portalId, userHashes, new Date());
+  }
 }
 
 /**

@@ -137,10 +137,11 @@ const when = (date: Date | undefined) =>
     ? html`<time datetime="${date.toISOString()}">${date.toUTCString()}</time>`
     : html`<span class="muted">never</span>`;
 
-/** My connections: every agent that holds access for this person, with revoke and reconnect. */
+/** My connections: every agent that holds access for this person, with revoke and reconnect; above them, what waits for their approval. */
 export function connectionsPage(
   frame: PageFrame & { person: { csrf: string } },
   rows: ConnectionRow[],
+  waiting: SafeHtml = html``,
 ): string {
   const action = (row: ConnectionRow, verb: 'revoke' | 'reconnect', label: string, css: string) =>
     html`<form method="post" action="${frame.base}/connections/${verb}">
@@ -191,7 +192,7 @@ export function connectionsPage(
   return page(
     frame,
     html`<h1>My connections</h1>
-      ${body}`,
+      ${waiting} ${body}`,
   );
 }
 

@@ -10,6 +10,8 @@ import { cookie, portalCookies, readCookie, sameOrigin, secureCookies, securityH
 import { connectionsPage, consentScreen, messagePage, type PageFrame } from './portal-pages';
 import { PORTAL_CSS } from './portal-styles';
 import { PortalProblem, PortalService } from './portal.service';
+import { PortalApprovals } from './portal-approvals';
+import { approvalPage, pendingApprovals } from './portal-approval-page';
 
 type Form = Record<string, string | undefined>;
 
@@ -24,6 +26,7 @@ export class PortalController {
 
   constructor(
     @Inject(PortalService) private readonly portal: PortalService,
+    @Inject(PortalApprovals) private readonly approvals: PortalApprovals,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly log: Logger,
   ) {
@@ -113,8 +116,19 @@ export class PortalController {
   @Public()
   connections(@Param('portalId') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.signedIn(id, request, reply, async (portal, person) => {
-      const rows = await this.portal.connections(person);
-      this.send(reply, 200, connectionsPage({ ...this.frame(portal, person), person }, rows));
+      const [rows, waiting] = await Promise.all([
+        this.portal.connections(person),
+        this.approvals.pending(portal, person),
+      ]);
+      this.send(
+        reply,
+        200,
+        connectionsPage(
+          { ...this.frame(portal, person), person },
+          rows,
+          pendingApprovals(this.portal.base(portal), waiting),
+        ),
+      );
     });
   }
 
@@ -166,6 +180,53 @@ export class PortalController {
       void reply.redirect(
         await this.portal.decide(portal, person, sessionId, form.decision === 'allow'),
         303,
+      );
+    });
+  }
+
+  @Get(':portalId/approvals/:approvalId')
+  @Public()
+  approval(
+    @Param('portalId') id: string,
+    @Param('approvalId') approvalId: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.signedIn(id, request, reply, async (portal, person) => {
+      const view = await this.approvals.view(portal, person, approvalId);
+      this.send(reply, 200, approvalPage({ ...this.frame(portal, person), person }, view));
+    });
+  }
+
+  @Post(':portalId/approvals/:approvalId')
+  @Public()
+  answerApproval(
+    @Param('portalId') id: string,
+    @Param('approvalId') approvalId: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    return this.form(id, request, reply, async (portal, person, form) => {
+      const windowSeconds = Number(form.window ?? '0');
+      if ((form.decision !== 'approve' && form.decision !== 'deny') || !Number.isInteger(windowSeconds)) {
+        throw new PortalProblem(400, 'Unknown answer', 'Please answer with Approve or Deny.');
+      }
+      const answered = await this.approvals.answer(portal, person, approvalId, {
+        approve: form.decision === 'approve',
+        windowSeconds,
+      });
+      // The user's consent follows an approval the vault cannot serve yet.
+      if (answered.consentScreen) return void reply.redirect(answered.consentScreen, 303);
+      this.send(
+        reply,
+        200,
+        messagePage(this.frame(portal, person), {
+          heading: answered.approved ? 'Approved' : 'Denied',
+          text: answered.approved
+            ? 'Your approval is recorded. The agent goes on with what it asked.'
+            : 'Your answer is recorded. The agent does not get what it asked.',
+          link: { href: `${this.portal.base(portal)}/connections`, label: 'My connections' },
+        }),
       );
     });
   }

@@ -18,9 +18,13 @@ import { UserConsent } from '../resource-tokens/user-consent';
 import { CONFIG } from '../tokens';
 import { PortalController } from './portal.controller';
 import { PortalService } from './portal.service';
+import { PortalApprovals } from './portal-approvals';
+import { ReleaseApprovals } from '../approvals/release-approvals';
+import { PolicyEnginesModule } from '../policy-engines/policy-engines.module';
+import { PolicyEnginesRepository } from '../../../../libs/policy/policy-engines.repository';
 
 @Module({
-  imports: [ConnectionsModule, ResourceTokensModule],
+  imports: [ConnectionsModule, ResourceTokensModule, PolicyEnginesModule],
   controllers: [PortalController],
   providers: [
     {
@@ -73,6 +77,27 @@ import { PortalService } from './portal.service';
           audit,
           settings: { publicUrl: config.http.publicUrl, deployment: config.deployment },
         }),
+    },
+    {
+      provide: PortalApprovals,
+      inject: [
+        ReleaseApprovals,
+        Oauth2ProvidersRepository,
+        WorkloadIdentitiesRepository,
+        ConnectionRecordsRepository,
+        PolicyEnginesRepository,
+        UserConsent,
+        AuditLog,
+      ],
+      useFactory: (
+        approvals: ReleaseApprovals,
+        providers: Oauth2ProvidersRepository,
+        workloads: WorkloadIdentitiesRepository,
+        records: ConnectionRecordsRepository,
+        policies: PolicyEnginesRepository,
+        consent: UserConsent,
+        audit: AuditLog,
+      ) => new PortalApprovals({ approvals, providers, workloads, records, policies, consent, audit }),
     },
   ],
 })

@@ -174,7 +174,10 @@ export class PortalService {
     const name = [claims.name, claims.email, claims.preferred_username, userId].find(
       (value): value is string => typeof value === 'string' && value.length > 0,
     )!;
-    const cookie = await this.deps.people.signIn(portal.id, userHashes, name, new Date());
+    const groups = Array.isArray(claims.groups)
+      ? claims.groups.filter((g): g is string => typeof g === 'string').slice(0, 100)
+      : [];
+    const cookie = await this.deps.people.signIn(portal.id, { userHashes, name, groups }, new Date());
     await this.audit(portal, 'PortalSignIn', userHashes, 'Success');
     return { cookie, next: signIn.next };
   }
