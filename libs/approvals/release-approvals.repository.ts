@@ -149,41 +149,29 @@ export class ReleaseApprovalsRepository {
   }
 
   /**
-   * An approval that covers this release now: a window that is open, or a one-release approval
-   * not used yet (which this call uses, so two callers never share it).
+   * An approval that covers this release now: a window that is open, or a one-release approval not
+   * used yet (`useById` uses it once the token is released, so two callers never share it).
    */
-  async use(asked: ReleaseAsked, now: Date): Promise<ReleaseApproval | undefined> {
-    const key = requestKey(asked);
-    const window = await this.db
+  async usable(asked: ReleaseAsked, now: Date): Promise<ReleaseApproval | undefined> {
+    const row = await this.db
       .selectFrom('release_approvals')
       .selectAll()
-      .where('request_key', '=', key)
+      .where('request_key', '=', requestKey(asked))
       .where('status', '=', 'APPROVED')
-      .where('granted_until', '>', now)
+      .where((eb) =>
+        eb.or([
+          eb('granted_until', '>', now),
+          eb.and([
+            eb('granted_until', 'is', null),
+            eb('consumed_at', 'is', null),
+            eb('expires_at', '>', now),
+          ]),
+        ]),
+      )
+      .orderBy('decided_at')
       .limit(1)
       .executeTakeFirst();
-    if (window) return toApproval(window);
-    const once = await this.db
-      .updateTable('release_approvals')
-      .set({ consumed_at: now })
-      .where(
-        'id',
-        '=',
-        this.db
-          .selectFrom('release_approvals')
-          .select('id')
-          .where('request_key', '=', key)
-          .where('status', '=', 'APPROVED')
-          .where('granted_until', 'is', null)
-          .where('consumed_at', 'is', null)
-          .where('expires_at', '>', now)
-          .orderBy('decided_at')
-          .limit(1),
-      )
-      .where('consumed_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
-    return once ? toApproval(once) : undefined;
+    return row ? toApproval(row) : undefined;
   }
 
   /** Uses this one approval for a release (a window is not used up); false if it cannot be used now. */

@@ -51,7 +51,7 @@ export class ReleaseApprovals {
   ): Promise<ApprovalOutcome> {
     const now = new Date();
     if (options.approvalId) return this.polled(options.approvalId, asked, now);
-    const approved = await this.deps.approvals.use(asked, now);
+    const approved = await this.deps.approvals.usable(asked, now);
     if (approved) return { approved };
     const waiting =
       (await this.deps.approvals.pending(asked, now)) ??

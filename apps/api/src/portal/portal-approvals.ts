@@ -9,7 +9,7 @@ import type { ConnectionRecordsRepository } from '../../../../libs/vault/connect
 import type { PoliciesOf } from '../../../../libs/policy/policy-engines.repository';
 import type { WorkloadIdentitiesRepository } from '../../../../libs/workload-identities/workload-identities.repository';
 import { approverLabel, mayApprove, type ReleaseApprovals } from '../approvals/release-approvals';
-import type { UserConsent } from '../resource-tokens/user-consent';
+import { covers, type UserConsent } from '../resource-tokens/user-consent';
 import type { ApprovalView } from './portal-approval-page';
 import { PortalProblem } from './portal.service';
 
@@ -108,7 +108,7 @@ export class PortalApprovals {
     const id = connectionId(approval.workloadName, user, approval.providerName);
     const record = await this.deps.records.find(id);
     const live = record && (record.state === 'ACTIVE' || record.state === 'REFRESHING');
-    if (live && approval.scopes.every((scope) => record.scopes.includes(scope))) return undefined;
+    if (live && covers(record.scopes, approval.scopes)) return undefined;
     const provider = await this.deps.providers.find(approval.providerName);
     if (!provider) return undefined;
     const started = await this.deps.consent.startSession(

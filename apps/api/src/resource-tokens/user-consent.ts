@@ -75,7 +75,7 @@ export interface UserConsentDeps {
  * covers a request.
  */
 const IDENTITY_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
-const covers = (granted: string[], requested: string[]) =>
+export const covers = (granted: string[], requested: string[]) =>
   requested.every((scope) => IDENTITY_SCOPES.has(scope) || granted.includes(scope));
 
 export type TokenAnswer =
