@@ -81,6 +81,7 @@ const SNAP = { agent: 'snap-agent', oauth: 'snap-oauth', key: 'snap-key' } as co
 /** Ids in the shape this service issues, of a policy engine and a policy that do not exist. */
 const MISSING_ENGINE = 'fzmissing-aaaaaaaaaa';
 const MISSING_POLICY = 'fzmissing-bbbbbbbbbb';
+const MISSING_APPROVAL = '00000000-0000-4000-8000-00000000f00d';
 /** What the mutating operations act on instead. */
 const TARGET = { agent: 'fz-agent', oauth: 'fz-oauth', key: 'fz-key', missing: 'fz-missing' } as const;
 
@@ -248,6 +249,13 @@ const FIXTURES: Record<string, (ctx: Context) => Record<string, Json>> = {
     workloadIdentityNames: [TARGET.agent],
   }),
   GetPolicySchema: () => ({}),
+  GetTokenReleaseApproval: () => ({ approvalId: MISSING_APPROVAL }),
+  ApproveTokenRelease: () => ({
+    approvalId: MISSING_APPROVAL,
+    approver: { userId: 'fz-user' },
+    approvalWindowSeconds: 60,
+  }),
+  DenyTokenRelease: () => ({ approvalId: MISSING_APPROVAL }),
   GetTokenVault: () => ({}),
   SetTokenVaultCMK: () => ({ tokenVaultId: 'fz-vault', kmsConfiguration: { keyType: 'ServiceManagedKey' } }),
   ListAuditEvents: () => ({ maxResults: 10 }),
@@ -286,6 +294,13 @@ const EXTENSION_MODELS: Record<string, Member[]> = {
     member('workloadIdentityNames', { kind: 'list', member: str }),
   ],
   GetPolicySchema: [],
+  GetTokenReleaseApproval: [member('approvalId', str, true)],
+  ApproveTokenRelease: [
+    member('approvalId', str, true),
+    member('approver', struct(member('userId', str), member('userToken', str)), true),
+    member('approvalWindowSeconds', num),
+  ],
+  DenyTokenRelease: [member('approvalId', str, true)],
   ListAuditEvents: [member('afterSequence', num), member('maxResults', num)],
   VerifyAuditLog: [],
   ListResourceOauth2Connections: [
