@@ -237,7 +237,7 @@ function evaluate(
         rules.every((rule) => rule !== undefined) &&
         ask(setId(compiled.engine, 'active'), true).allow;
       if (!approvable) return { allowed: false, refusal, wouldDeny: [], engines: engines.length };
-      demands.push({ refusal, rules: rules as ApprovalRule[] });
+      demands.push({ refusal, rules });
       continue;
     }
     if (compiled.hasLogOnly) {
