@@ -73,7 +73,7 @@ function cedarRelease() {
     resources: [],
     audiences: [],
     caller: 'crm-agent-role',
-    user: { hash: 'u2.bench', kind: 'userId' as const },
+    user: { hash: 'u2.bench', kind: 'userId' as const, groups: [] },
     approved: false,
     now,
   };

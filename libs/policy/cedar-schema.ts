@@ -16,6 +16,8 @@ export const CEDAR_SCHEMA = `namespace Mandate {
     // The keyed hash of the user (never the user id or subject), and how the user was verified.
     hash: String,
     kind: String,
+    // For a user verified by a JWT (GetWorkloadAccessTokenForJWT): its groups claim; else empty.
+    groups: Set<String>,
   };
   type Release = {
     // USER_FEDERATION, M2M, ON_BEHALF_OF_TOKEN_EXCHANGE, or API_KEY

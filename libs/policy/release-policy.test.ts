@@ -51,7 +51,7 @@ const request: ReleaseRequest = {
   resources: [],
   audiences: [],
   caller: 'crm-role',
-  user: { hash: 'u2.alice', kind: 'userId' },
+  user: { hash: 'u2.alice', kind: 'userId', groups: [] },
   approved: false,
   now: NOW,
 };

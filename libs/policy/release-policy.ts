@@ -14,7 +14,7 @@ export interface ReleaseRequest {
   audiences: string[];
   /** The calling principal's name. */
   caller: string;
-  user?: { hash: string; kind: 'userId' | 'jwt' };
+  user?: { hash: string; kind: 'userId' | 'jwt'; groups: string[] };
   approved: boolean;
   now: Date;
 }

@@ -5,6 +5,7 @@ import {
   GetResourceApiKeyCommand,
   GetResourceOauth2TokenCommand,
   GetWorkloadAccessTokenCommand,
+  GetWorkloadAccessTokenForJWTCommand,
 } from '@aws-sdk/client-bedrock-agentcore';
 import {
   CreateApiKeyCredentialProviderCommand,
@@ -24,7 +25,7 @@ import {
 } from '@aws-sdk/client-bedrock-agentcore-control';
 import { listAuditEvents } from '../../libs/audit/audit-log';
 import { askToken, consentAs, registerAgentAndIdp } from '../helpers/consent-flow';
-import type { TestIdp } from '../helpers/oidc-idp';
+import { TEST_API_AUDIENCE, type TestIdp } from '../helpers/oidc-idp';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 
 const RELEASE_TOKEN = 'Mandate::Action::"ReleaseToken"';
@@ -236,5 +237,39 @@ describe('Cedar policies decide every release (policy engines on the AgentCore P
       ResourceNotFoundException,
     );
     assert.ok((await vaultHit()).accessToken);
+  });
+
+  it("decides on a JWT user's verified groups claim", async () => {
+    const put = await test.extension('PutWorkloadIdentityAuthorizer', {
+      name: 'other-agent',
+      authorizerConfiguration: {
+        customJWTAuthorizer: { discoveryUrl: idp.discoveryUrl, allowedAudience: [TEST_API_AUDIENCE] },
+      },
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const engine = await control().send(new CreatePolicyEngineCommand({ name: 'groups' }));
+    engineId = engine.policyEngineId!;
+    await attach({ workloadIdentityNames: ['other-agent'] });
+    await policy(
+      'sales_only',
+      `permit(principal, action == ${RELEASE_API_KEY}, resource) when { context has user && context.user.groups.contains("sales") };`,
+    );
+    const keyFor = async (user: string) => {
+      const { accessToken } = await idp.login(user);
+      const wat = await test
+        .data()
+        .send(
+          new GetWorkloadAccessTokenForJWTCommand({ workloadName: 'other-agent', userToken: accessToken }),
+        );
+      return test.data().send(
+        new GetResourceApiKeyCommand({
+          workloadIdentityToken: wat.workloadAccessToken,
+          resourceCredentialProviderName: 'search',
+        }),
+      );
+    };
+    assert.equal((await keyFor('alice')).apiKey, 'sk-search', 'alice is in sales');
+    await refused(keyFor('bob'), /No policy of policy engine groups/);
+    await control().send(new DeletePolicyEngineCommand({ policyEngineId: engineId }));
   });
 });
