@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   AccessDeniedException,
@@ -156,6 +158,13 @@ describe('release approvals: a Cedar policy asks the user, who approves on the p
       assert.match(text, /\bwrite\b/);
       assert.match(text, /Requested by\s+admin/);
       assert.match(text, /Approve for 1 hour/, 'the window the policy allows');
+      if (process.env.MANDATE_SCREENSHOTS_DIR) {
+        mkdirSync(process.env.MANDATE_SCREENSHOTS_DIR, { recursive: true });
+        await page.screenshot({
+          path: join(process.env.MANDATE_SCREENSHOTS_DIR, 'portal-approval.png'),
+          fullPage: true,
+        });
+      }
       await leaveBy(page, page.getByRole('button', { name: 'Approve once' }));
       // The vault holds no token yet: the user's consent follows on the portal.
       await page.getByRole('heading', { name: 'agent asks for access to your idp account' }).waitFor();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
   type ReleaseApproval,
   type ReleaseApprovalsRepository,
@@ -145,9 +145,16 @@ export class ReleaseApprovals {
   async decide(approval: ReleaseApproval, decision: ApprovalDecision): Promise<void> {
     if (approval.status !== 'PENDING' || approval.expiresAt <= new Date())
       throw new AccessDeniedException('This approval is no longer waiting for an answer');
-    await this.deps.temporal.workflow
-      .getHandle(approvalWorkflowId(approval.id))
-      .signal(approvalDecisionSignal, decision);
+    try {
+      await this.deps.temporal.workflow
+        .getHandle(approvalWorkflowId(approval.id))
+        .signal(approvalDecisionSignal, decision);
+    } catch (err) {
+      // Timed out a moment ago: the workflow ended before the vault's record says so.
+      if (err instanceof WorkflowNotFoundError)
+        throw new AccessDeniedException('This approval is no longer waiting for an answer');
+      throw err;
+    }
   }
 
   find(id: string): Promise<ReleaseApproval | undefined> {

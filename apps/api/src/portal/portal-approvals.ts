@@ -11,7 +11,8 @@ import type { WorkloadIdentitiesRepository } from '../../../../libs/workload-ide
 import { approverLabel, mayApprove, type ReleaseApprovals } from '../approvals/release-approvals';
 import { covers, type UserConsent } from '../resource-tokens/user-consent';
 import type { ApprovalView } from './portal-approval-page';
-import { PortalProblem } from './portal.service';
+import { AccessDeniedException } from '../../../../libs/wire/errors';
+import { notWaiting, PortalProblem } from './portal.service';
 
 export interface PortalApprovalsDeps {
   approvals: Pick<ReleaseApprovals, 'find' | 'decide' | 'pendingFor'>;
@@ -73,11 +74,15 @@ export class PortalApprovals {
     const approval = await this.own(portal, person, approvalId, 'PortalDecideApproval');
     if (answer.windowSeconds > approval.windowSeconds || answer.windowSeconds < 0)
       throw new PortalProblem(400, 'Unknown answer', 'Please choose one of the answers on the page.');
-    await this.deps.approvals.decide(approval, {
-      approved: answer.approve,
-      decidedBy: `portal:${approverLabel(approval, person)}`,
-      windowSeconds: answer.approve ? answer.windowSeconds : 0,
-    });
+    await this.deps.approvals
+      .decide(approval, {
+        approved: answer.approve,
+        decidedBy: `portal:${approverLabel(approval, person)}`,
+        windowSeconds: answer.approve ? answer.windowSeconds : 0,
+      })
+      .catch((err: unknown) => {
+        throw err instanceof AccessDeniedException ? notWaiting() : err;
+      });
     if (!answer.approve) return { approved: false };
     const consentScreen = await this.consentToFollow(portal, person, approval);
     return { approved: true, ...(consentScreen ? { consentScreen } : {}) };
@@ -161,11 +166,7 @@ export class PortalApprovals {
     }
     if (approval.status !== 'PENDING' || approval.expiresAt.getTime() <= Date.now()) {
       await audit('ApprovalNotWaiting');
-      throw new PortalProblem(
-        409,
-        'This request is no longer waiting',
-        'It was already answered, or it has expired. Ask the agent to try again.',
-      );
+      throw notWaiting();
     }
     await audit('Success');
     return approval;

@@ -421,7 +421,8 @@ export class PortalService {
 
 const signInPurpose = (portalId: string) => `portal-sign-in:${portalId}`;
 
-const notWaiting = () =>
+/** A consent or approval already answered or expired. */
+export const notWaiting = () =>
   new PortalProblem(
     409,
     'This request is no longer waiting',
