@@ -80,8 +80,8 @@ export class ReleaseApprovals {
     ) {
       throw new ResourceNotFoundException('No such approval for this workload, user and provider');
     }
-    const open =
-      approval.expiresAt > now || (approval.grantedUntil !== undefined && approval.grantedUntil > now);
+    // A window is open until it ends; a one-release approval (and a waiting one) until it expires.
+    const open = (approval.grantedUntil ?? approval.expiresAt) > now;
     if (approval.status === 'APPROVED' && open && !approval.consumedAt) return { approved: approval };
     if (approval.status === 'DENIED') throw new AccessDeniedException('An approver denied this release');
     if (approval.status === 'APPROVED')
