@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ReleaseApproval } from '../../../../libs/approvals/release-approvals.repository';
+import { groupsClaim } from '../../../../libs/auth/groups-claim';
 import { JwtVerifier } from '../../../../libs/auth/jwt.verifier';
 import { UserKeys } from '../../../../libs/consent/user-key';
 import { MAX_APPROVAL_WINDOW_SECONDS } from '../../../../libs/policy/approval-annotations';
@@ -117,10 +118,9 @@ export class ApprovalsController {
     if (!workload?.jwtAuthorizer)
       throw new AccessDeniedException(`Workload identity ${approval.workloadName} trusts no JWT issuer`);
     const verified = await this.jwt.verify(approver.userToken ?? '', workload.jwtAuthorizer);
-    const groups = verified.payload.groups;
     return {
       userHashes: [this.userKeys.hash({ kind: 'jwt', iss: verified.iss, sub: verified.sub })],
-      groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [],
+      groups: groupsClaim(verified.payload),
     };
   }
 }

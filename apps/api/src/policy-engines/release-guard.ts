@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import { groupsClaim } from '../../../../libs/auth/groups-claim';
 import type { ReleaseApproval, ReleaseAsked } from '../../../../libs/approvals/release-approvals.repository';
 import type { ApprovalAnswer, ReleaseApprovals } from '../approvals/release-approvals';
 import type { AuditLog } from '../../../../libs/audit/audit-log';
@@ -136,15 +137,12 @@ export class ReleaseGuard {
 
 /**
  * The `groups` claim of the user JWT a workload access token was minted from: verified then, and
- * sealed in the token since, so it is read without verifying again. Strings only, at most 100.
+ * sealed in the token since, so it is read without verifying again.
  */
 function groupsOf(wat: WorkloadAccessToken): string[] {
   if (wat.user?.kind !== 'jwt' || !wat.userToken) return [];
   try {
-    const groups = decodeJwt(wat.userToken).groups;
-    return Array.isArray(groups)
-      ? groups.filter((g): g is string => typeof g === 'string').slice(0, 100)
-      : [];
+    return groupsClaim(decodeJwt(wat.userToken));
   } catch {
     return [];
   }

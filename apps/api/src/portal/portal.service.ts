@@ -1,4 +1,5 @@
 import type { AuditLog } from '../../../../libs/audit/audit-log';
+import { groupsClaim } from '../../../../libs/auth/groups-claim';
 import type { SessionsRepository } from '../../../../libs/consent/sessions.repository';
 import type { UserKeys } from '../../../../libs/consent/user-key';
 import { randomValues, type OAuthClients } from '../../../../libs/oauth/oauth-client';
@@ -174,9 +175,7 @@ export class PortalService {
     const name = [claims.name, claims.email, claims.preferred_username, userId].find(
       (value): value is string => typeof value === 'string' && value.length > 0,
     )!;
-    const groups = Array.isArray(claims.groups)
-      ? claims.groups.filter((g): g is string => typeof g === 'string').slice(0, 100)
-      : [];
+    const groups = groupsClaim(claims);
     const cookie = await this.deps.people.signIn(portal.id, { userHashes, name, groups }, new Date());
     await this.audit(portal, 'PortalSignIn', userHashes, 'Success');
     return { cookie, next: signIn.next };
