@@ -16,6 +16,8 @@ export class TtlCache<K, V> {
       now?: () => number;
       /** Told of every lookup, hit or not (Metrics.cacheObserver). */
       observe?: (hit: boolean) => void;
+      /** Told of every `delete`: a change other processes' caches must drop too (ChangeFeed). */
+      deleted?: (key: K) => void;
     },
   ) {}
 
@@ -46,11 +48,23 @@ export class TtlCache<K, V> {
   /** Like `get`, but a load that finds nothing is not kept: the thing may be created any moment. */
   async find(key: K, load: () => Promise<V>): Promise<V> {
     const value = await this.get(key, load);
-    if (value === undefined) this.delete(key);
+    if (value === undefined) this.entries.delete(key);
     return value;
   }
 
+  /** The value changed: dropped here, and through `deleted` in every process that caches it. */
   delete(key: K): void {
     this.entries.delete(key);
+    this.options.deleted?.(key);
+  }
+
+  /** Another process changed the value (a notification): dropped here only. */
+  evict(key: K): void {
+    this.entries.delete(key);
+  }
+
+  /** Notifications may have been missed: nothing cached is used again. */
+  clear(): void {
+    this.entries.clear();
   }
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -27,6 +28,7 @@ import { SessionCredentials } from '../auth/temporary-credentials';
 import { loadServerSecret } from '../vault/server-secrets';
 import type { Config } from '../config/config';
 import { migrateToLatest, openDatabase, type VaultDb } from '../db/database';
+import { localFeed, PostgresChangeFeed, type ChangeFeed } from '../cache/change-feed';
 import type { Logger } from '../logging/logger';
 import { createKmsClient, createSecretsManagerClient } from '../aws/clients';
 import { createTemporalClient } from '../temporal/connection';
@@ -118,6 +120,18 @@ export function temporalAddress(config: Config): string {
  * Opens the database (running migrations), the vault key, and the clients of Temporal and Secrets
  * Manager.
  */
+const RELEASE_POLICY_TOPIC = 'release_policy';
+
+/** Several processes share a PostgreSQL vault and hear of each other's changes; PGlite is one process. */
+async function changeFeed(config: Config, db: VaultDb, log: Logger): Promise<ChangeFeed> {
+  if (config.database.kind !== 'postgres') return localFeed;
+  return PostgresChangeFeed.start(
+    config.database.url,
+    (channel, payload) => sql`select pg_notify(${channel}, ${payload})`.execute(db),
+    log,
+  );
+}
+
 /** Stored policies were checked when written: compiling one again cannot fail on its grammar. */
 const compileStoredPolicy = (document: unknown) => compilePolicy(document, KNOWN_OPERATIONS);
 
@@ -167,9 +181,24 @@ export async function openRuntime(
       .catch((err: unknown) => log.error({ err }, 'token vault settings could not be read'));
   }, config.vault.refreshMs);
   vaultTimer.unref();
+  const feed = await changeFeed(config, db, log);
   const cacheOptions = { ttlMs: config.cache.ttlMs, maxEntries: 10_000 };
-  const cached = <V>(name: string) =>
-    new TtlCache<string, V | undefined>({ ...cacheOptions, observe: metrics.cacheObserver(name) });
+  const caches: TtlCache<string, unknown>[] = [];
+  /** A hot-path cache whose changes every other process on this database is told of (ChangeFeed). */
+  const cached = <V>(name: string) => {
+    const cache = new TtlCache<string, V | undefined>({
+      ...cacheOptions,
+      observe: metrics.cacheObserver(name),
+      deleted: (key) => feed.publish(name, key),
+    });
+    feed.subscribe(name, (key) => cache.evict(key));
+    caches.push(cache);
+    return cache;
+  };
+  feed.onMissed(() => {
+    for (const cache of caches) cache.clear();
+    releasePolicy.forget();
+  });
   const repositories: Repositories = {
     principals: new PrincipalsRepository(
       db,
@@ -191,7 +220,10 @@ export async function openRuntime(
     webhooks: new WebhooksRepository(db, envelope),
     consentPortals: new ConsentPortalsRepository(db),
     // Every write drops what the release policy compiled and decided (declared below; called later).
-    policyEngines: new PolicyEnginesRepository(db, () => releasePolicy.forget()),
+    policyEngines: new PolicyEnginesRepository(db, () => {
+      releasePolicy.forget();
+      feed.publish(RELEASE_POLICY_TOPIC, '*');
+    }),
     exchangeSubjects: new ExchangeSubjectsRepository(db, envelope),
     sessions: new SessionsRepository(db, envelope),
     releaseApprovals: new ReleaseApprovalsRepository(db),
@@ -208,6 +240,7 @@ export async function openRuntime(
   const userKeys = await UserKeys.load(db, envelope);
   const portalSessions = await PortalSessions.load(db, envelope, config.portal);
   const releasePolicy = new ReleasePolicy(repositories.policyEngines, config.cache.ttlMs);
+  feed.subscribe(RELEASE_POLICY_TOPIC, () => releasePolicy.forget());
   const connectionUse = new ConnectionUse(repositories.connectionRecords, log);
   const sessionCredentials = new SessionCredentials(
     await loadServerSecret(db, envelope, 'session-credentials'),
@@ -269,6 +302,7 @@ export async function openRuntime(
     sessionCredentials,
     async close() {
       clearInterval(vaultTimer);
+      await feed.close();
       clearInterval(secretTimer);
       await connectionUse.close();
       await audit.flush();
