@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // Installs the Go programs the local stack needs (see tools.json) into a per-user cache keyed by
-// version, so clean clones and CI reuse one build. Plain Node with no dependencies: it runs right
-// after `npm ci` and must not depend on anything the project builds.
+// version, so clean clones and CI reuse one build; with --cluster, those of the production topology
+// instead (cluster-tools.json: the Temporal server and its SQL tool). Plain Node with no
+// dependencies: it runs right after `npm ci` and must not depend on anything the project builds.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tools = JSON.parse(readFileSync(join(root, 'tools.json'), 'utf8'));
+const cluster = process.argv.includes('--cluster');
+const tools = JSON.parse(readFileSync(join(root, cluster ? 'cluster-tools.json' : 'tools.json'), 'utf8'));
 const cacheRoot =
   process.env.MANDATE_TOOLS_DIR ??
   join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mandate', 'tools');
@@ -33,7 +35,13 @@ function goInstall(go, name, spec, targetDir) {
     const started = Date.now();
     say(`building ${name} ${spec.version} with go install (this takes a few minutes on a fresh machine)`);
     const child = spawn(go, ['install', `${spec.module}@${spec.version}`], {
-      env: { ...process.env, GOBIN: targetDir, GOFLAGS: '-mod=mod' },
+      env: {
+        ...process.env,
+        GOBIN: targetDir,
+        GOFLAGS: '-mod=mod',
+        // A module that needs a newer Go names the toolchain; the Go proxy serves it.
+        ...(spec.goToolchain ? { GOTOOLCHAIN: spec.goToolchain } : {}),
+      },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
     let lastLines = [];
@@ -53,11 +61,28 @@ function goInstall(go, name, spec, targetDir) {
       // server); the cache keeps it under the tool's own name.
       const built = join(targetDir, spec.module.split('/').pop());
       if (code === 0 && built !== join(targetDir, name)) renameSync(built, join(targetDir, name));
+      if (code === 0 && spec.schema) copySchema(go, spec, targetDir);
       if (code === 0) say(`${name} ${spec.version} built in ${seconds} s`);
       else rmSync(targetDir, { recursive: true, force: true });
       resolve({ ok: code === 0, detail: lastLines.join('\n') });
     });
   });
+}
+
+/** Files the tool reads at run time from its module's source (the Temporal server's SQL schemas). */
+function copySchema(go, spec, targetDir) {
+  const modCache = spawnSync(go, ['env', 'GOMODCACHE'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...(spec.goToolchain ? { GOTOOLCHAIN: spec.goToolchain } : {}) },
+  }).stdout.trim();
+  cpSync(
+    join(modCache, `${spec.schema.module}@${spec.version}`, spec.schema.dir),
+    join(targetDir, 'schema'),
+    {
+      recursive: true,
+    },
+  );
+  spawnSync('chmod', ['-R', 'u+w', join(targetDir, 'schema')]);
 }
 
 let failed = false;

@@ -9,11 +9,22 @@ interface ToolSpec {
   optional?: boolean;
 }
 
-/** The Go programs `npm run setup` installs (the keys of tools.json). */
-export type ToolName = 'temporal' | 'temporal-ui-server' | 'local-kms';
+/**
+ * The Go programs `npm run setup` installs (the keys of tools.json), and those of the production
+ * topology that `npm run setup:cluster` installs (cluster-tools.json).
+ */
+export type ToolName =
+  'temporal' | 'temporal-ui-server' | 'local-kms' | 'temporal-server' | 'temporal-sql-tool';
 
 const repoRoot = resolve(__dirname, '..', '..');
-const specs = JSON.parse(readFileSync(join(repoRoot, 'tools.json'), 'utf8')) as Record<string, ToolSpec>;
+const clusterTools = JSON.parse(readFileSync(join(repoRoot, 'cluster-tools.json'), 'utf8')) as Record<
+  string,
+  ToolSpec
+>;
+const specs = {
+  ...(JSON.parse(readFileSync(join(repoRoot, 'tools.json'), 'utf8')) as Record<string, ToolSpec>),
+  ...clusterTools,
+};
 
 /**
  * Finds an installed tool: first the versioned cache that `npm run setup` fills, then PATH.
@@ -33,7 +44,8 @@ export function findTool(name: ToolName): string | undefined {
 export function requireTool(name: ToolName): string {
   const path = findTool(name);
   if (!path) {
-    throw new Error(`${name} is not installed. Run \`npm run setup\` first (it builds ${name} with Go).`);
+    const setup = name in clusterTools ? 'npm run setup:cluster' : 'npm run setup';
+    throw new Error(`${name} is not installed. Run \`${setup}\` first (it builds ${name} with Go).`);
   }
   return path;
 }
