@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the test suite with Node's test runner (TypeScript through tsx). `unit` runs only the tests
-// that need no running services; the default runs everything. Node 20's runner takes no globs,
-// so the files are listed here.
+// that need no running services; `scale-out` runs the production topology's suite (test/scale-out,
+// which needs `npm run setup:cluster`); the default runs everything else. Node 20's runner takes no
+// globs, so the files are listed here.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -17,9 +18,14 @@ function find(dir) {
   });
 }
 
-const unitOnly = process.argv[2] === 'unit';
+const mode = process.argv[2];
+const scaleOut = (file) => file.startsWith('test/scale-out/');
 const files = find(root)
-  .filter((file) => !unitOnly || !file.startsWith('test/e2e/'))
+  .filter((file) =>
+    mode === 'scale-out'
+      ? scaleOut(file)
+      : !scaleOut(file) && (mode !== 'unit' || !file.startsWith('test/e2e/')),
+  )
   .sort();
 const child = spawn(
   process.execPath,

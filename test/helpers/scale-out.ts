@@ -1,0 +1,119 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
+import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
+import { ManagedProcess } from '../../libs/local-stack/child-process';
+import { freePort } from '../../libs/local-stack/ports';
+import { startTemporalCluster, type TemporalCluster } from '../../libs/local-stack/temporal-cluster';
+import { startPostgres, type TestPostgres } from './postgres';
+import { startTestStack, testStackEnv, type TestStack } from './stack';
+import { startWorkerProcess } from './worker-process';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** One API replica: its URL, its SDK clients (admin credentials), and its process (absent for the first, in-process one). */
+export interface Replica {
+  url: string;
+  data: BedrockAgentCoreClient;
+  control: BedrockAgentCoreControlClient;
+  process?: ManagedProcess;
+}
+
+export interface ScaleOut {
+  postgres: TestPostgres;
+  cluster: TemporalCluster;
+  /** The first replica's stack: the local Secrets Manager and KMS, admin credentials, the data folder. */
+  test: TestStack;
+  replicas: Replica[];
+  workers: ManagedProcess[];
+  startWorker(name: string): Promise<ManagedProcess>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The production topology on one machine: the Temporal server on PostgreSQL, one PostgreSQL vault,
+ * `apis` API replicas (the first in this process, the others `npm run start:api` processes) and
+ * `workers` worker processes. Every replica has the same public URL, the first one's, as behind a
+ * load balancer: the IdP's redirects come back there.
+ */
+export async function startScaleOut(
+  options: { apis: number; workers: number; env?: Record<string, string> } = { apis: 3, workers: 2 },
+): Promise<ScaleOut> {
+  const postgres = await startPostgres();
+  const pg = new URL(postgres.url);
+  const env = await testStackEnv({
+    DATABASE_URL: postgres.url,
+    MANDATE_ALLOW_PRIVATE_NETWORK_URLS: 'true',
+    ...options.env,
+  });
+  const cluster = await startTemporalCluster({
+    dataDir: env.MANDATE_DATA_DIR!,
+    database: { host: pg.hostname, port: Number(pg.port), user: decodeURIComponent(pg.username) },
+  });
+  const test = await startTestStack({ ...env, TEMPORAL_ADDRESS: cluster.address }, { worker: false });
+  const clients = (url: string) => {
+    const settings = {
+      endpoint: url,
+      region: test.stack.config.deployment.region,
+      credentials: test.adminCredentials(),
+      maxAttempts: 1,
+    };
+    return {
+      data: new BedrockAgentCoreClient(settings),
+      control: new BedrockAgentCoreControlClient(settings),
+    };
+  };
+  const replicas: Replica[] = [{ url: test.stack.apiUrl, ...clients(test.stack.apiUrl) }];
+  for (let i = 2; i <= options.apis; i += 1) {
+    const process = await startApiProcess(test, `api-${i}`);
+    replicas.push({ url: process.url, ...clients(process.url), process: process.process });
+  }
+  const startWorker = (name: string) => startWorkerProcess(test, name);
+  const workers: ManagedProcess[] = [];
+  for (let i = 1; i <= options.workers; i += 1) workers.push(await startWorker(`worker-${i}`));
+  return {
+    postgres,
+    cluster,
+    test,
+    replicas,
+    workers,
+    startWorker,
+    async stop() {
+      for (const worker of workers) await worker.stop().catch(() => undefined);
+      for (const replica of replicas) await replica.process?.stop().catch(() => undefined);
+      await test.destroy();
+      await cluster.process.stop();
+      await postgres.stop();
+    },
+  };
+}
+
+/** An API replica in a process of its own, on the first replica's Temporal, vault, data folder and public URL. */
+async function startApiProcess(
+  test: TestStack,
+  name: string,
+): Promise<{ url: string; process: ManagedProcess }> {
+  const logFile = join(test.dataDir, 'logs', `${name}.log`);
+  const { config } = test.stack;
+  const port = await freePort();
+  const process = await ManagedProcess.start({
+    name,
+    command: globalThis.process.execPath,
+    args: ['--import', 'tsx', join(ROOT, 'apps', 'api', 'src', 'main.ts')],
+    env: {
+      ...globalThis.process.env,
+      ...test.env,
+      MANDATE_PORT: String(port),
+      MANDATE_PUBLIC_URL: config.http.publicUrl,
+      TEMPORAL_ADDRESS: config.temporal.address ?? '',
+      MANDATE_AWS_ENDPOINT_URL: config.aws.endpoint ?? '',
+      MANDATE_AWS_ENDPOINT_URL_KMS: config.aws.kmsEndpoint ?? '',
+      LOG_LEVEL: 'info',
+    },
+    logFile,
+    ready: () =>
+      Promise.resolve(existsSync(logFile) && readFileSync(logFile, 'utf8').includes('Mandate API listening')),
+    timeoutMs: 60_000,
+  });
+  return { url: `http://127.0.0.1:${port}`, process };
+}
