@@ -68,7 +68,9 @@ export async function startScaleOut(
     const process = await startApiProcess(test, `api-${i}`);
     replicas.push({ url: process.url, ...clients(process.url), process: process.process });
   }
-  const startWorker = (name: string) => startWorkerProcess(test, name);
+  // Each worker serves its own /metrics.
+  const startWorker = async (name: string) =>
+    startWorkerProcess(test, name, { MANDATE_WORKER_METRICS_PORT: String(await freePort()) });
   const workers: ManagedProcess[] = [];
   for (let i = 1; i <= options.workers; i += 1) workers.push(await startWorker(`worker-${i}`));
   return {
