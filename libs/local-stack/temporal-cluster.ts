@@ -42,7 +42,7 @@ export async function startTemporalCluster(options: {
 }): Promise<TemporalCluster> {
   const namespace = options.namespace ?? 'default';
   applySchemas(options.database);
-  const ports = {
+  const ports: ServerPorts = {
     frontend: await freePort(),
     frontendHttp: await freePort(),
     frontendMembership: await freePort(),
@@ -167,15 +167,48 @@ async function registerNamespace(address: string, namespace: string): Promise<vo
 }
 
 /** Namespaces are seen within a second, so a new deployment needs no wait; the rest are defaults. */
-const DYNAMIC_CONFIG = `system.namespaceCacheRefreshInterval:
+export const DYNAMIC_CONFIG = `system.namespaceCacheRefreshInterval:
   - value: 1s
 `;
 
-/** The server's config: one process with every service, PostgreSQL for persistence and visibility. */
-function serverConfig(
+/** The ports of the server's services (docker-compose.yml's are Temporal's usual ones). */
+export type ServerPorts = Record<
+  | 'frontend'
+  | 'frontendHttp'
+  | 'frontendMembership'
+  | 'history'
+  | 'historyMembership'
+  | 'matching'
+  | 'matchingMembership'
+  | 'worker'
+  | 'workerMembership'
+  | 'metrics',
+  number
+>;
+
+/** What docker-compose.yml's Temporal server listens on, in ops/temporal/config.yaml. */
+export const COMPOSE_PORTS: ServerPorts = {
+  frontend: 7233,
+  frontendHttp: 7243,
+  frontendMembership: 6933,
+  history: 7234,
+  historyMembership: 6934,
+  matching: 7235,
+  matchingMembership: 6935,
+  worker: 7239,
+  workerMembership: 6939,
+  metrics: 8000,
+};
+
+/**
+ * The server's config: one process with every service, PostgreSQL for persistence and visibility.
+ * docker-compose.yml runs the same, rendered into ops/temporal/config.yaml (a test keeps them equal).
+ */
+export function serverConfig(
   database: ClusterDatabase,
-  ports: Record<string, number>,
+  ports: ServerPorts,
   dynamicConfigFile: string,
+  bind: 'localhost' | 'any' = 'localhost',
 ): string {
   const store = (name: string, maxConns: number) => `    ${name}:
       sql:
@@ -191,7 +224,7 @@ function serverConfig(
   const service = (grpc: number, membership: number, extra = '') => `    rpc:
       grpcPort: ${grpc}
       membershipPort: ${membership}
-      bindOnLocalHost: true${extra}`;
+      ${bind === 'localhost' ? 'bindOnLocalHost: true' : 'bindOnIP: 0.0.0.0'}${extra}`;
   return `log:
   stdout: true
   level: warn
@@ -205,21 +238,22 @@ ${store('visibility', 4)}
 global:
   membership:
     maxJoinDuration: 30s
+    # Every service runs in this one process: they reach each other on loopback.
     broadcastAddress: 127.0.0.1
   metrics:
     prometheus:
       framework: tally
       timerType: histogram
-      listenAddress: "127.0.0.1:${ports.metrics}"
+      listenAddress: "${bind === 'localhost' ? '127.0.0.1' : '0.0.0.0'}:${ports.metrics}"
 services:
   frontend:
-${service(ports.frontend!, ports.frontendMembership!, `\n      httpPort: ${ports.frontendHttp}`)}
+${service(ports.frontend, ports.frontendMembership, `\n      httpPort: ${ports.frontendHttp}`)}
   history:
-${service(ports.history!, ports.historyMembership!)}
+${service(ports.history, ports.historyMembership)}
   matching:
-${service(ports.matching!, ports.matchingMembership!)}
+${service(ports.matching, ports.matchingMembership)}
   worker:
-${service(ports.worker!, ports.workerMembership!)}
+${service(ports.worker, ports.workerMembership)}
 clusterMetadata:
   enableGlobalNamespace: false
   failoverVersionIncrement: 10
@@ -238,3 +272,12 @@ dynamicConfigClient:
   pollInterval: 10s
 `;
 }
+
+/** docker-compose.yml's server config: the same as the tested one, on the compose network's names. */
+export const composeServerConfig = () =>
+  `# Rendered by scripts/render-temporal-config.ts from libs/local-stack/temporal-cluster.ts: the\n# config the scale-out suite runs the Temporal server with. Edit that, then render again.\n${serverConfig(
+    { host: 'temporal-db', port: 5432, user: 'temporal', password: 'temporal' },
+    COMPOSE_PORTS,
+    '/etc/temporal/dynamicconfig.yaml',
+    'any',
+  )}`;
