@@ -7,6 +7,7 @@ import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 import { ManagedProcess } from './child-process';
 import { freePort } from './ports';
+import { temporalAnswers } from './temporal-dev-server';
 import { requireTool } from './tools';
 
 export interface TemporalCluster {
@@ -67,7 +68,7 @@ export async function startTemporalCluster(options: {
       command: requireTool('temporal-server'),
       args: ['--config-file', configFile, '--allow-no-auth', 'start'],
       logFile: join(options.dataDir, 'logs', 'temporal-server.log'),
-      ready: () => frontendAnswers(address),
+      ready: () => temporalAnswers(address),
       timeoutMs: 120_000,
     });
   const cluster: TemporalCluster = {
@@ -108,16 +109,6 @@ function applySchemas(database: ClusterDatabase): void {
     run(db, ['create-database']);
     run(db, ['setup-schema', '-v', '0.0']);
     run(db, ['update-schema', '-d', join(schemaDir, dir, 'versioned')]);
-  }
-}
-
-async function frontendAnswers(address: string): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-  try {
-    await connection.workflowService.getSystemInfo({});
-    return true;
-  } finally {
-    await connection.close();
   }
 }
 

@@ -54,7 +54,8 @@ export async function startTemporalDevServer(options: {
   return { address, process };
 }
 
-async function temporalAnswers(address: string): Promise<boolean> {
+/** Whether a Temporal frontend answers at `address` (the dev server's, or the cluster's). */
+export async function temporalAnswers(address: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 1_000 });
   try {
     await connection.workflowService.getSystemInfo({});

@@ -1,15 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
-import { ManagedProcess } from '../../libs/local-stack/child-process';
+import type { ManagedProcess } from '../../libs/local-stack/child-process';
 import { freePort } from '../../libs/local-stack/ports';
 import { startTemporalCluster, type TemporalCluster } from '../../libs/local-stack/temporal-cluster';
+import { startApiProcess } from './api-process';
 import { startPostgres, type TestPostgres } from './postgres';
 import { startTestStack, testStackEnv, type TestStack } from './stack';
 import { startWorkerProcess } from './worker-process';
-
-const ROOT = join(__dirname, '..', '..');
 
 /** One API replica: its URL, its SDK clients (admin credentials), and its process (absent for the first, in-process one). */
 export interface Replica {
@@ -88,34 +85,4 @@ export async function startScaleOut(
       await postgres.stop();
     },
   };
-}
-
-/** An API replica in a process of its own, on the first replica's Temporal, vault, data folder and public URL. */
-async function startApiProcess(
-  test: TestStack,
-  name: string,
-): Promise<{ url: string; process: ManagedProcess }> {
-  const logFile = join(test.dataDir, 'logs', `${name}.log`);
-  const { config } = test.stack;
-  const port = await freePort();
-  const process = await ManagedProcess.start({
-    name,
-    command: globalThis.process.execPath,
-    args: ['--import', 'tsx', join(ROOT, 'apps', 'api', 'src', 'main.ts')],
-    env: {
-      ...globalThis.process.env,
-      ...test.env,
-      MANDATE_PORT: String(port),
-      MANDATE_PUBLIC_URL: config.http.publicUrl,
-      TEMPORAL_ADDRESS: config.temporal.address ?? '',
-      MANDATE_AWS_ENDPOINT_URL: config.aws.endpoint ?? '',
-      MANDATE_AWS_ENDPOINT_URL_KMS: config.aws.kmsEndpoint ?? '',
-      LOG_LEVEL: 'info',
-    },
-    logFile,
-    ready: () =>
-      Promise.resolve(existsSync(logFile) && readFileSync(logFile, 'utf8').includes('Mandate API listening')),
-    timeoutMs: 60_000,
-  });
-  return { url: `http://127.0.0.1:${port}`, process };
 }
