@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startBenchEnvironment } from './environment';
 import { evaluateGoals } from './goals';
-import { fmt, machine } from './harness';
+import { fmt, machine, type Figure } from './harness';
+import { findTool } from '../libs/local-stack/tools';
+import { clusterRun } from './scenarios/cluster';
 import { consent } from './scenarios/consent';
 import { growth } from './scenarios/growth';
 import { vaultGrowth } from './scenarios/vault-growth';
@@ -157,10 +159,59 @@ async function main() {
   } finally {
     await env.stop();
   }
+  await clusterFigures(results, { quick, load, out });
   const file = resolve('bench-results.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   out();
   out(`figures written to ${file}`);
+}
+
+/**
+ * The production topology's run (the Temporal server on PostgreSQL, three API replicas, two
+ * workers), next to the dev server's figures; skipped, and said so, without `npm run setup:cluster`.
+ */
+async function clusterFigures(
+  results: Record<string, unknown>,
+  options: {
+    quick: boolean;
+    load: { warmupMs: number; durationMs: number; repeats: number };
+    out: (line?: string) => void;
+  },
+) {
+  const { out, quick } = options;
+  out();
+  if (!findTool('temporal-server') || !findTool('temporal-sql-tool')) {
+    out('## Cluster: skipped (the Temporal server is not installed: run `npm run setup:cluster`)');
+    results.cluster = { skipped: 'npm run setup:cluster was not run' };
+    return;
+  }
+  out('running: cluster (Temporal server on PostgreSQL, three API replicas, two workers)');
+  const cluster = await clusterRun({
+    load: options.load,
+    concurrency: 50,
+    consents: quick ? 8 : 25,
+    refresh: { connections: quick ? 100 : 500, windowMs: quick ? 10_000 : 30_000 },
+  });
+  results.cluster = cluster;
+  const dev = results as {
+    hotPath: { rows: { concurrency: number; mandate: { rps: Figure; p99Ms: Figure } }[] };
+    consent: { completion: { p50Ms: number }; ratio: number };
+    refreshAtScale: { refreshesPerSecond: number; expectedPerSecond: number };
+  };
+  const devHot = dev.hotPath.rows.find((row) => row.concurrency === 50)!;
+  out('## Cluster next to the dev server');
+  out('| figure | dev server, one API replica | cluster, three API replicas |');
+  out('|---|---|---|');
+  out(
+    `| hot path requests/s (c=50; cluster: ${cluster.hotPath.concurrency} over three replicas) | ${fmt(devHot.mandate.rps)} | ${fmt(cluster.hotPath.rps)} |`,
+  );
+  out(`| hot path p99 ms | ${fmt(devHot.mandate.p99Ms, 2)} | ${fmt(cluster.hotPath.p99Ms, 2)} |`);
+  out(
+    `| consent completion p50 ms (ratio to an empty workflow) | ${dev.consent.completion.p50Ms.toFixed(1)} (${dev.consent.ratio.toFixed(2)}) | ${cluster.consent.completion.p50Ms.toFixed(1)} (${cluster.consent.ratio.toFixed(2)}) |`,
+  );
+  out(
+    `| refreshes/s (expected) | ${dev.refreshAtScale.refreshesPerSecond.toFixed(1)} (${dev.refreshAtScale.expectedPerSecond.toFixed(1)}) | ${cluster.refresh.refreshesPerSecond.toFixed(1)} (${cluster.refresh.expectedPerSecond.toFixed(1)}) |`,
+  );
 }
 
 main().catch((err: unknown) => {
