@@ -79,10 +79,16 @@ export interface Runtime {
   /**
    * The repositories the API serves from, built once. Principals, workload identities, OAuth2
    * providers and connections read through the hot path's caches (`MANDATE_CACHE_TTL_SECONDS`); each
-   * drops what this process changes, other processes see a change within the TTL. Activities build
-   * their own, uncached: a refresh must read what is stored now.
+   * drops what this process changes, and tells the other processes on the same PostgreSQL, which
+   * drop it too (ChangeFeed; the TTL bounds a lost notice). Activities build their own, uncached: a
+   * refresh must read what is stored now.
    */
   repositories: Repositories;
+  /**
+   * For those uncached repositories: a cache that keeps nothing, whose changes still reach the other
+   * processes (a refresh by a worker is served at once by every API replica).
+   */
+  announcing<V>(name: string): TtlCache<string, V | undefined>;
   /** Issues and opens the temporary credentials of principals assumed with a web identity. */
   sessionCredentials: SessionCredentials;
   /** The append-only, hash-chained record of every operation and of the service's own token work. */
@@ -298,6 +304,12 @@ export async function openRuntime(
     userKeys,
     portalSessions,
     releasePolicy,
+    announcing: <V>(name: string) =>
+      new TtlCache<string, V | undefined>({
+        ttlMs: 0,
+        maxEntries: 1,
+        deleted: (key) => feed.publish(name, key),
+      }),
     connectionUse,
     sessionCredentials,
     async close() {

@@ -36,53 +36,58 @@ export interface ScaleOut {
 export async function startScaleOut(
   options: { apis: number; workers: number; env?: Record<string, string> } = { apis: 3, workers: 2 },
 ): Promise<ScaleOut> {
-  const postgres = await startPostgres();
-  const pg = new URL(postgres.url);
-  const env = await testStackEnv({
-    DATABASE_URL: postgres.url,
-    MANDATE_ALLOW_PRIVATE_NETWORK_URLS: 'true',
-    ...options.env,
-  });
-  const cluster = await startTemporalCluster({
-    dataDir: env.MANDATE_DATA_DIR!,
-    database: { host: pg.hostname, port: Number(pg.port), user: decodeURIComponent(pg.username) },
-  });
-  const test = await startTestStack({ ...env, TEMPORAL_ADDRESS: cluster.address }, { worker: false });
-  const clients = (url: string) => {
-    const settings = {
-      endpoint: url,
-      region: test.stack.config.deployment.region,
-      credentials: test.adminCredentials(),
-      maxAttempts: 1,
-    };
-    return {
-      data: new BedrockAgentCoreClient(settings),
-      control: new BedrockAgentCoreControlClient(settings),
-    };
+  // Started in order; on a failure part-way, what was started is stopped again.
+  const started: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
   };
-  const replicas: Replica[] = [{ url: test.stack.apiUrl, ...clients(test.stack.apiUrl) }];
-  for (let i = 2; i <= options.apis; i += 1) {
-    const process = await startApiProcess(test, `api-${i}`);
-    replicas.push({ url: process.url, ...clients(process.url), process: process.process });
-  }
-  // Each worker serves its own /metrics.
-  const startWorker = async (name: string) =>
-    startWorkerProcess(test, name, { MANDATE_WORKER_METRICS_PORT: String(await freePort()) });
-  const workers: ManagedProcess[] = [];
-  for (let i = 1; i <= options.workers; i += 1) workers.push(await startWorker(`worker-${i}`));
-  return {
-    postgres,
-    cluster,
-    test,
-    replicas,
-    workers,
-    startWorker,
-    async stop() {
-      for (const worker of workers) await worker.stop().catch(() => undefined);
+  try {
+    const postgres = await startPostgres();
+    started.push(() => postgres.stop());
+    const pg = new URL(postgres.url);
+    const env = await testStackEnv({
+      DATABASE_URL: postgres.url,
+      MANDATE_ALLOW_PRIVATE_NETWORK_URLS: 'true',
+      ...options.env,
+    });
+    const cluster = await startTemporalCluster({
+      dataDir: env.MANDATE_DATA_DIR!,
+      database: { host: pg.hostname, port: Number(pg.port), user: decodeURIComponent(pg.username) },
+    });
+    started.push(() => cluster.process.stop());
+    const test = await startTestStack({ ...env, TEMPORAL_ADDRESS: cluster.address }, { worker: false });
+    started.push(() => test.destroy());
+    const clients = (url: string) => {
+      const settings = {
+        endpoint: url,
+        region: test.stack.config.deployment.region,
+        credentials: test.adminCredentials(),
+        maxAttempts: 1,
+      };
+      return {
+        data: new BedrockAgentCoreClient(settings),
+        control: new BedrockAgentCoreControlClient(settings),
+      };
+    };
+    const replicas: Replica[] = [{ url: test.stack.apiUrl, ...clients(test.stack.apiUrl) }];
+    for (let i = 2; i <= options.apis; i += 1) {
+      const api = await startApiProcess(test, `api-${i}`);
+      replicas.push({ url: api.url, ...clients(api.url), process: api.process });
+    }
+    started.push(async () => {
       for (const replica of replicas) await replica.process?.stop().catch(() => undefined);
-      await test.destroy();
-      await cluster.process.stop();
-      await postgres.stop();
-    },
-  };
+    });
+    // Each worker serves its own /metrics.
+    const startWorker = async (name: string) =>
+      startWorkerProcess(test, name, { MANDATE_WORKER_METRICS_PORT: String(await freePort()) });
+    const workers: ManagedProcess[] = [];
+    started.push(async () => {
+      for (const worker of workers) await worker.stop().catch(() => undefined);
+    });
+    for (let i = 1; i <= options.workers; i += 1) workers.push(await startWorker(`worker-${i}`));
+    return { postgres, cluster, test, replicas, workers, startWorker, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 }

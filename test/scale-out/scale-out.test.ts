@@ -93,6 +93,28 @@ describe('scale-out: three API replicas and two workers on the Temporal server a
     assert.equal(reuses() - before.reuses, 0, 'no refresh token presented twice');
   });
 
+  it("a worker's scheduled refresh is served at once by every replica that cached the old token", async () => {
+    const { wat, token } = await consentAs(so.test, idp, 'frank', ['read', 'write']);
+    for (const r of so.replicas)
+      assert.equal((await userToken(r.data, wat, ['read', 'write'])).accessToken, token);
+    const before = refreshes('frank');
+    // `write` tokens live 20 s here, refreshed 10 s before expiry: the lifecycle's own timer, no caller involved.
+    await timeUntil(() => Promise.resolve(refreshes('frank') > before), 30_000);
+    const seen = await Promise.all(
+      so.replicas.map((r) =>
+        timeUntil(
+          async () => (await userToken(r.data, wat, ['read', 'write'])).accessToken !== token,
+          BOUND_MS,
+        ),
+      ),
+    );
+    const fresh = await Promise.all(so.replicas.map((r) => userToken(r.data, wat, ['read', 'write'])));
+    assert.equal(new Set(fresh.map((a) => a.accessToken)).size, 1, 'every replica serves the same new token');
+    process.stdout.write(
+      `# a worker's refresh served by every replica after ${Math.max(...seen).toFixed(0)} ms at most\n`,
+    );
+  });
+
   it('M2M first use from three replicas at once: one client-credentials grant', async () => {
     await createIdpProvider(so.test, idp, 'machines', { clientSecret: idp.clientSecret });
     const wat = (await so.test.data().send(new GetWorkloadAccessTokenCommand({ workloadName: 'agent' })))

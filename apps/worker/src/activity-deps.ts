@@ -19,13 +19,13 @@ import type { WebhookDeps } from '../../../activities/webhooks/webhook.activitie
 /*
  * The worker's composition root: each activity group gets the narrow dependencies it declares.
  * Repositories here are uncached: an activity must read what is stored now, not what the API's hot
- * path cached.
+ * path cached. The connections they write are announced to the API replicas (runtime.announcing).
  */
 
 export function consentDeps(runtime: Runtime): ConsentDeps {
   return {
     sessions: new SessionsRepository(runtime.db, runtime.envelope),
-    connections: new ConnectionsRepository(runtime.db, runtime.envelope),
+    connections: new ConnectionsRepository(runtime.db, runtime.envelope, runtime.announcing('connections')),
     records: runtime.repositories.connectionRecords,
     providers: new Oauth2ProvidersRepository(runtime.db),
     oauth: runtime.oauth,
@@ -48,7 +48,7 @@ export function consentDeps(runtime: Runtime): ConsentDeps {
 
 export function lifecycleDeps(runtime: Runtime): LifecycleDeps {
   return {
-    connections: new ConnectionsRepository(runtime.db, runtime.envelope),
+    connections: new ConnectionsRepository(runtime.db, runtime.envelope, runtime.announcing('connections')),
     records: runtime.repositories.connectionRecords,
     subjects: new ExchangeSubjectsRepository(runtime.db, runtime.envelope),
     providers: new Oauth2ProvidersRepository(runtime.db),
