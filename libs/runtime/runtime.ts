@@ -122,10 +122,6 @@ export function temporalAddress(config: Config): string {
   return config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
 }
 
-/**
- * Opens the database (running migrations), the vault key, and the clients of Temporal and Secrets
- * Manager.
- */
 const RELEASE_POLICY_TOPIC = 'release_policy';
 
 /** Several processes share a PostgreSQL vault and hear of each other's changes; PGlite is one process. */
@@ -145,6 +141,10 @@ const compileStoredPolicy = (document: unknown) => compilePolicy(document, KNOWN
 export const resourcePolicyKind = (config: Config) =>
   ({ kind: 'resource', accountId: config.deployment.accountId }) as const;
 
+/**
+ * Opens the database (running migrations), the vault key, and the clients of Temporal and Secrets
+ * Manager.
+ */
 export async function openRuntime(
   config: Config,
   log: Logger,
