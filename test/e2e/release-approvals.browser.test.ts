@@ -28,6 +28,7 @@ import {
 } from '../helpers/portal';
 import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
+import { startWebhookReceiver } from '../helpers/webhook-receiver';
 import { startWorkerProcess } from '../helpers/worker-process';
 
 const APPROVAL_TTL_SECONDS = 15;
@@ -273,7 +274,14 @@ describe('release approvals: a Cedar policy asks the user, who approves on the p
     assert.equal(decodeJwt(token).sub, 'alice');
   });
 
-  it('GetResourceApiKey names the approval to wait for; ApproveTokenRelease approves as the verified user only', async () => {
+  it('GetResourceApiKey names the approval to wait for; ApproveTokenRelease approves as the verified user only; webhooks tell of both', async () => {
+    const receiver = await startWebhookReceiver(() => 200);
+    const subscribed = await test.extension('CreateWebhookSubscription', {
+      name: 'approvals',
+      url: receiver.url,
+      events: ['approval.requested', 'approval.decided'],
+    });
+    assert.equal(subscribed.status, 201, JSON.stringify(subscribed.body));
     const wat = await watFor('alice');
     const ask = () =>
       test.data().send(
@@ -311,5 +319,22 @@ describe('release approvals: a Cedar policy asks the user, who approves on the p
     await state(approvalId);
     assert.equal((await ask()).apiKey, 'sk-search-1', 'approved once: released once');
     await assert.rejects(ask(), AccessDeniedException);
+
+    const deadline = Date.now() + 15_000;
+    const events = () =>
+      receiver.taken().map((r) => JSON.parse(r.body) as { type: string; data: Record<string, string> });
+    while (Date.now() < deadline && !events().some((e) => e.type === 'approval.decided'))
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    const ours = events().filter((e) => e.data.approvalId === approvalId);
+    assert.deepEqual(
+      ours.map((e) => [e.type, e.data.reason ?? '']),
+      [
+        ['approval.requested', ''],
+        ['approval.decided', 'approved'],
+      ],
+    );
+    assert.equal(ours[0]!.data.resourceCredentialProviderName, 'search');
+    assert.ok(!receiver.received.some((r) => r.body.includes('sk-search-1')), 'no key in any event');
+    await receiver.stop();
   });
 });
