@@ -31,8 +31,9 @@ const recordId = (id: string) => `connection:${id}`;
 
 /**
  * Connections (workload + user + provider) and their sealed tokens. With a cache (the hot path's),
- * `read` goes through it and this process's writes drop what they change; writes by other processes
- * (the worker's refreshes) are seen within the cache's TTL, or at once through `readFresh`.
+ * `read` goes through it and writes drop what they change, in this process and (through the cache's
+ * change feed) in the others; a lost notice is bounded by the cache's TTL, and `readFresh` reads
+ * past the cache at once.
  */
 export class ConnectionsRepository {
   constructor(
@@ -68,11 +69,12 @@ export class ConnectionsRepository {
 
   /** As `read`, from the database now: after a renewal another process stored. */
   readFresh(id: string): Promise<StoredConnection | undefined> {
-    this.forgetCached(id);
+    // A read: only this process's copy goes, nothing is announced to the others.
+    this.cache?.evict(id);
     return this.read(id);
   }
 
-  /** Drops this process's cached copy of a connection another process (the worker) just changed. */
+  /** Drops the cached copy of a connection that was just changed, here and in the other processes. */
   forgetCached(id: string): void {
     this.cache?.delete(id);
   }
