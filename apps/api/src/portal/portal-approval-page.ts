@@ -1,19 +1,14 @@
 import type { ReleaseApproval } from '../../../../libs/approvals/release-approvals.repository';
 import { html } from '../../../../libs/portal/html';
 import type { PolicyReason } from '../../../../libs/policy/policy-engines.repository';
-import { page, type PageFrame } from './portal-pages';
+import { agentRows, page, scopeList, targetRows, type AskedBy, type PageFrame } from './portal-pages';
 
-export interface ApprovalView {
+export interface ApprovalView extends AskedBy {
   approvalId: string;
-  workloadName: string;
-  workloadDescription?: string;
-  providerName: string;
-  vendor: string;
   action: 'ReleaseToken' | 'ReleaseApiKey';
   scopes: { scope: string; description?: string }[];
   resources: string[];
   audiences: string[];
-  requestedBy: string;
   /** Whether the release is for the person looking (else they approve as a group's member). */
   forYou: boolean;
   why: PolicyReason[];
@@ -32,10 +27,6 @@ const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
 /** The approval page: which agent asks to use what, for whom, why a policy asks; approve or deny. */
 export function approvalPage(frame: PageFrame & { person: { csrf: string } }, view: ApprovalView): string {
-  const list = (items: string[]) =>
-    items.length > 0
-      ? html`${items.map((item) => html`<code>${item}</code> `)}`
-      : html`<span class="muted">none asked</span>`;
   const what = view.action === 'ReleaseApiKey' ? 'the API key of' : 'a token of';
   const button = (decision: string, label: string, css: string, window = 0) =>
     html`<form method="post" action="${frame.base}/approvals/${view.approvalId}">
@@ -66,39 +57,16 @@ export function approvalPage(frame: PageFrame & { person: { csrf: string } }, vi
       <section class="card" aria-labelledby="request">
         <h2 id="request">The request</h2>
         <dl>
-          <dt>Agent</dt>
-          <dd><strong>${view.workloadName}</strong></dd>
-          ${
-            view.workloadDescription
-              ? html`<dt>About</dt>
-                  <dd>${view.workloadDescription}</dd>`
-              : ''
-          }
-          <dt>Requested by</dt>
-          <dd>${view.requestedBy || 'unknown caller'}</dd>
-          <dt>Provider</dt>
-          <dd>${view.providerName} <span class="muted">(${view.vendor})</span></dd>
+          ${agentRows(view)}
           <dt>For</dt>
           <dd>
             ${view.forYou ? 'you' : 'another person (you approve as a member of the group the policy names)'}
           </dd>
           <dt>Scopes</dt>
           <dd>
-            ${
-              view.scopes.length > 0
-                ? view.scopes.map((scope) =>
-                    scope.description
-                      ? html`${scope.description} <span class="muted">(<code>${scope.scope}</code>)</span
-                          ><br />`
-                      : html`<code>${scope.scope}</code> `,
-                  )
-                : html`<span class="muted">none asked</span>`
-            }
+            ${view.scopes.length > 0 ? scopeList(view.scopes) : html`<span class="muted">none asked</span>`}
           </dd>
-          <dt>Resources</dt>
-          <dd>${list(view.resources)}</dd>
-          <dt>Audiences</dt>
-          <dd>${list(view.audiences)}</dd>
+          ${targetRows(view)}
         </dl>
       </section>
       <p class="muted">

@@ -36,63 +36,78 @@ export function page(frame: PageFrame, content: SafeHtml): string {
     </html>`.value;
 }
 
-export interface ConsentView {
+export interface ConsentView extends AskedBy {
   sessionId: string;
+  scopes: { scope: string; description?: string }[];
+  resources: string[];
+  audiences: string[];
+  expiresAt: Date;
+}
+
+/** What both the consent screen and the approval page say of who asks. */
+export interface AskedBy {
   workloadName: string;
   workloadDescription?: string;
   providerName: string;
   vendor: string;
-  scopes: { scope: string; description?: string }[];
-  resources: string[];
-  audiences: string[];
   requestedBy?: string;
-  expiresAt: Date;
 }
 
-/** The consent screen: which agent asks for what, at which provider, on whose request; Allow or Deny. */
-export function consentScreen(frame: PageFrame & { person: { csrf: string } }, view: ConsentView): string {
+/** The agent, its description, the caller and the provider, as rows of a `<dl>`. */
+export function agentRows(view: AskedBy): SafeHtml {
+  return html`<dt>Agent</dt>
+    <dd><strong>${view.workloadName}</strong></dd>
+    ${
+      view.workloadDescription
+        ? html`<dt>About</dt>
+            <dd>${view.workloadDescription}</dd>`
+        : ''
+    }
+    <dt>Requested by</dt>
+    <dd>${view.requestedBy || 'unknown caller'}</dd>
+    <dt>Provider</dt>
+    <dd>${view.providerName} <span class="muted">(${view.vendor})</span></dd>`;
+}
+
+/** The scopes asked for, each in plain words where the vendor's catalogue has them. */
+export function scopeList(scopes: { scope: string; description?: string }[]): SafeHtml {
+  return html`<ul class="scopes">
+    ${scopes.map(
+      (scope) =>
+        html`<li>
+          ${scope.description ? html`${scope.description} <span class="muted">(<code>${scope.scope}</code>)</span>` : html`<code>${scope.scope}</code>`}
+        </li>`,
+    )}
+  </ul>`;
+}
+
+/** The resources and audiences asked for, as rows of a `<dl>`. */
+export function targetRows(view: { resources: string[]; audiences: string[] }): SafeHtml {
   const list = (items: string[]) =>
     items.length > 0
       ? html`<ul class="scopes">
           ${items.map((item) => html`<li><code>${item}</code></li>`)}
         </ul>`
       : html`<span class="muted">none asked</span>`;
+  return html`<dt>Resources</dt>
+    <dd>${list(view.resources)}</dd>
+    <dt>Audiences</dt>
+    <dd>${list(view.audiences)}</dd>`;
+}
+
+/** The consent screen: which agent asks for what, at which provider, on whose request; Allow or Deny. */
+export function consentScreen(frame: PageFrame & { person: { csrf: string } }, view: ConsentView): string {
   return page(
     frame,
     html`<h1>${view.workloadName} asks for access to your ${view.providerName} account</h1>
       <section class="card" aria-labelledby="agent">
         <h2 id="agent">The agent</h2>
-        <dl>
-          <dt>Agent</dt>
-          <dd><strong>${view.workloadName}</strong></dd>
-          ${
-            view.workloadDescription
-              ? html`<dt>About</dt>
-                  <dd>${view.workloadDescription}</dd>`
-              : ''
-          }
-          <dt>Requested by</dt>
-          <dd>${view.requestedBy ?? 'unknown caller'}</dd>
-          <dt>Provider</dt>
-          <dd>${view.providerName} <span class="muted">(${view.vendor})</span></dd>
-        </dl>
+        <dl>${agentRows(view)}</dl>
       </section>
       <section class="card" aria-labelledby="scopes">
         <h2 id="scopes">It will be able to</h2>
-        <ul class="scopes">
-          ${view.scopes.map(
-            (scope) =>
-              html`<li>
-                ${scope.description ? html`${scope.description} <span class="muted">(<code>${scope.scope}</code>)</span>` : html`<code>${scope.scope}</code>`}
-              </li>`,
-          )}
-        </ul>
-        <dl>
-          <dt>Resources</dt>
-          <dd>${list(view.resources)}</dd>
-          <dt>Audiences</dt>
-          <dd>${list(view.audiences)}</dd>
-        </dl>
+        ${scopeList(view.scopes)}
+        <dl>${targetRows(view)}</dl>
       </section>
       <p class="muted">
         Allow takes you to ${view.providerName} to confirm. You can revoke this access at any time under
