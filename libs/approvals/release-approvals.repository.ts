@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { VaultDb } from '../db/database';
 import type { ReleaseApprovalsTable } from '../db/schema';
 
@@ -150,7 +150,7 @@ export class ReleaseApprovalsRepository {
 
   /**
    * An approval that covers this release now: a window that is open, or a one-release approval not
-   * used yet (`useById` uses it once the token is released, so two callers never share it).
+   * used yet (`use` takes it once the token is released, so two callers never share it).
    */
   async usable(asked: ReleaseAsked, now: Date): Promise<ReleaseApproval | undefined> {
     const row = await this.db
@@ -174,15 +174,14 @@ export class ReleaseApprovalsRepository {
     return row ? toApproval(row) : undefined;
   }
 
-  /** Uses this one approval for a release (a window is not used up); false if it cannot be used now. */
-  async useById(id: string, now: Date): Promise<boolean> {
-    const approval = await this.find(id);
-    if (approval?.status !== 'APPROVED') return false;
-    if (approval.grantedUntil) return approval.grantedUntil > now;
+  /** Uses a one-release approval for the release it approved; false if it was used or has expired. */
+  async use(id: string, now: Date): Promise<boolean> {
     const used = await this.db
       .updateTable('release_approvals')
       .set({ consumed_at: now })
       .where('id', '=', id)
+      .where('status', '=', 'APPROVED')
+      .where('granted_until', 'is', null)
       .where('consumed_at', 'is', null)
       .where('expires_at', '>', now)
       .returning('id')
@@ -190,7 +189,11 @@ export class ReleaseApprovalsRepository {
     return used !== undefined;
   }
 
-  /** Records the decision of a pending approval; undefined if it was decided already. */
+  /**
+   * Records the decision of a pending approval; undefined if it was decided already. A one-release
+   * approval can be used for as long again as the approver had to answer, counted from the answer:
+   * an approval given in the last second of its wait still reaches the agent's next poll.
+   */
   async settle(
     id: string,
     outcome: { status: Exclude<ApprovalStatus, 'PENDING'>; decidedBy?: string; grantedUntil?: Date },
@@ -203,6 +206,9 @@ export class ReleaseApprovalsRepository {
         decided_by: outcome.decidedBy ?? null,
         granted_until: outcome.grantedUntil ?? null,
         decided_at: now,
+        ...(outcome.status === 'APPROVED' && !outcome.grantedUntil
+          ? { expires_at: sql<Date>`${now}::timestamptz + (expires_at - created_at)` }
+          : {}),
       })
       .where('id', '=', id)
       .where('status', '=', 'PENDING')
