@@ -1,4 +1,4 @@
-import { registerAgentAndIdp } from '../../test/helpers/consent-flow';
+import { consentAs, registerAgentAndIdp } from '../../test/helpers/consent-flow';
 import { startScaleOut } from '../../test/helpers/scale-out';
 import { signedHeaders } from '../../test/helpers/signed-fetch';
 import type { BenchEnvironment } from '../environment';
@@ -6,7 +6,6 @@ import { figure, runLoad, type LoadTarget } from '../harness';
 import { consent } from './consent';
 import { refreshAtScale } from './refresh';
 import { TOKEN_PATH, tokenRequest } from './hot-path';
-import { consentAs } from '../../test/helpers/consent-flow';
 
 /**
  * The production topology's figures, next to the dev server's: the scale-out suite's deployment

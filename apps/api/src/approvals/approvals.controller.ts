@@ -58,7 +58,7 @@ export class ApprovalsController {
   @Operation('GetTokenReleaseApproval', ANY)
   async get(@Body() body: unknown) {
     const input = parseInput(approvalIdInput, body);
-    return describe(await this.find(input.approvalId));
+    return describeApproval(await this.find(input.approvalId));
   }
 
   @Post('ApproveTokenRelease')
@@ -126,7 +126,7 @@ export class ApprovalsController {
 }
 
 /** What an approver is shown: names, scopes and the policies that ask; never a token or a user id. */
-export function describe(approval: ReleaseApproval) {
+function describeApproval(approval: ReleaseApproval) {
   return {
     approvalId: approval.id,
     status: approval.status === 'PENDING' && approval.expiresAt <= new Date() ? 'EXPIRED' : approval.status,

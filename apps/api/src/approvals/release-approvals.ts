@@ -65,7 +65,7 @@ export class ReleaseApprovals {
    */
   async used(approval: ReleaseApproval): Promise<void> {
     if (approval.grantedUntil) return;
-    if (!(await this.deps.approvals.useById(approval.id, new Date())))
+    if (!(await this.deps.approvals.use(approval.id, new Date())))
       throw new AccessDeniedException('This approval was already used or has expired');
   }
 
