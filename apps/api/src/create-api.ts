@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type RequestListener } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { NestPinoLogger } from '../../../libs/logging/logger';
 import type { Runtime } from '../../../libs/runtime/runtime';
 import { ApiModule } from './api.module';
 import { ApiKeyProvidersService } from './api-key-providers/api-key-providers.service';
-import { registerAuditHook } from './audit/audit-hook';
-import { registerMetrics } from './metrics/register-metrics';
+import { auditCalls } from './audit/audit-hook';
+import { countCalls, registerMetricsRoute } from './metrics/register-metrics';
 import { OperationAccess } from './auth/operation-access';
+import { DataPlaneServer } from './data-plane/data-plane-server';
 import { registerDataPlane } from './data-plane/register-data-plane';
 import { ResourceTokensService } from './resource-tokens/resource-tokens.service';
 import { UserConsent } from './resource-tokens/user-consent';
@@ -17,6 +19,7 @@ import { sendWireError } from './wire/aws-exception.filter';
 import { BODY_LIMIT_BYTES, registerJsonBody } from './wire/json-body';
 import { registerFormBody } from './wire/form-body';
 import { toWireError } from './wire/to-wire-error';
+import { observeFastifyCalls } from './wire/fastify-calls';
 import { httpDate } from './wire/http-date';
 
 /**
@@ -27,7 +30,20 @@ import { httpDate } from './wire/http-date';
  * await app.listen({ port: 8088, host: '127.0.0.1' });
  */
 export async function createApi(runtime: Runtime): Promise<NestFastifyApplication> {
+  // The lean data plane answers its calls before Fastify sees them; it exists once Nest has built
+  // the services it calls, before the server listens.
+  const lean: { dataPlane?: DataPlaneServer } = {};
   const adapter = new FastifyAdapter({
+    serverFactory: (fastifyHandler: RequestListener, options: FastifyServerOptions) => {
+      const server = createServer((request, response) => {
+        if (!lean.dataPlane?.take(request, response)) fastifyHandler(request, response);
+      });
+      // What Fastify sets on a server it creates itself.
+      server.keepAliveTimeout = options.keepAliveTimeout!;
+      server.requestTimeout = options.requestTimeout!;
+      server.setTimeout(options.connectionTimeout);
+      return server;
+    },
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     // ARNs travel as path parameters (`/tags/{resourceArn}`) and run to 1011 characters.
@@ -60,8 +76,9 @@ export async function createApi(runtime: Runtime): Promise<NestFastifyApplicatio
     void reply.header('date', httpDate()).header('x-amzn-requestid', request.id);
     done(null, payload);
   });
-  registerAuditHook(fastify, runtime.audit, runtime.userKeys);
-  registerMetrics(fastify, runtime.metrics, runtime.config.metrics.token);
+  const observers = [auditCalls(runtime.audit, runtime.userKeys), countCalls(runtime.metrics)];
+  observeFastifyCalls(fastify, observers);
+  registerMetricsRoute(fastify, runtime.metrics, runtime.config.metrics.token);
 
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.register(runtime), adapter, {
     logger: new NestPinoLogger(runtime.log.child({ component: 'nest' })),
@@ -69,16 +86,20 @@ export async function createApi(runtime: Runtime): Promise<NestFastifyApplicatio
     // Our own JSON parser (registerJsonBody) keeps the raw bytes that SigV4 signs.
     bodyParser: false,
   });
-  registerDataPlane(
-    fastify,
-    app.get(OperationAccess),
-    {
-      resourceTokens: app.get(ResourceTokensService),
-      consent: app.get(UserConsent),
-      apiKeys: app.get(ApiKeyProvidersService),
-      workloadAccessTokens: app.get(WorkloadAccessTokensService),
-    },
-    runtime.log.child({ component: 'api' }),
-  );
+  const access = app.get(OperationAccess);
+  const services = {
+    resourceTokens: app.get(ResourceTokensService),
+    consent: app.get(UserConsent),
+    apiKeys: app.get(ApiKeyProvidersService),
+    workloadAccessTokens: app.get(WorkloadAccessTokensService),
+  };
+  const log = runtime.log.child({ component: 'api' });
+  registerDataPlane(fastify, access, services, log);
+  const dataPlane = new DataPlaneServer(access, services, observers, log);
+  fastify.addHook('preClose', (done) => {
+    dataPlane.close();
+    done();
+  });
+  lean.dataPlane = dataPlane;
   return app;
 }

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import type { AccessPolicy } from '../../../../libs/auth/policy';
 import type { PrincipalsRepository } from '../../../../libs/auth/principals.repository';
 import type { Principal, SigV4Verifier } from '../../../../libs/auth/sigv4.verifier';
@@ -11,17 +10,16 @@ import {
   tokenVaultArn,
   workloadIdentityArn,
 } from '../../../../libs/wire/arn';
+import type { OperationCall } from '../wire/operation-call';
 import { bodyField, type OperationMetadata, type ResourceRef } from '../wire/operation.decorator';
 import { nameRequestSpan } from '../../../../libs/tracing/request-span';
 
 declare module 'fastify' {
+  /** A Fastify request is an OperationCall (wire/operation-call.ts) once these are declared. */
   interface FastifyRequest {
     principal?: Principal;
-    /** The verified workload access token of operations that take one. */
     wat?: WorkloadAccessToken;
-    /** The operation the request asked for, known before authentication (for the audit log). */
     operation?: string;
-    /** The workload identity the request acts on, where known (for the audit log). */
     workloadName?: string;
   }
 }
@@ -41,7 +39,7 @@ export class OperationAccess {
     private readonly access: AccessPolicy,
   ) {}
 
-  async check(operation: OperationMetadata, request: FastifyRequest): Promise<void> {
+  async check(operation: OperationMetadata, request: OperationCall): Promise<void> {
     request.operation = operation.name;
     nameRequestSpan(operation.name);
     // Everything after the first `?` is the query, as Fastify parses it: a second `?` must not hide

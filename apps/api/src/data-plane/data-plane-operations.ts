@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import { InternalServerException } from '../../../../libs/wire/errors';
 import { parseInput } from '../../../../libs/wire/validation';
 import { getResourceApiKeyInput } from '../api-key-providers/api-key-provider.schemas';
@@ -9,6 +8,7 @@ import {
 } from '../resource-tokens/resource-tokens.schemas';
 import type { ResourceTokensService } from '../resource-tokens/resource-tokens.service';
 import type { UserConsent } from '../resource-tokens/user-consent';
+import type { OperationCall } from '../wire/operation-call';
 import {
   named,
   stringField,
@@ -27,7 +27,7 @@ import type { WorkloadAccessTokensService } from '../workload-access-tokens/work
 export interface DataPlaneOperation {
   url: string;
   operation: OperationMetadata;
-  handle: (request: FastifyRequest, services: DataPlaneServices) => Promise<unknown>;
+  handle: (request: OperationCall, services: DataPlaneServices) => Promise<unknown>;
 }
 
 export interface DataPlaneServices {
@@ -37,7 +37,7 @@ export interface DataPlaneServices {
   workloadAccessTokens: WorkloadAccessTokensService;
 }
 
-const verifiedWat = (request: FastifyRequest) => {
+const verifiedWat = (request: OperationCall) => {
   if (!request.wat) throw new InternalServerException('The workload access token was not verified');
   return request.wat;
 };

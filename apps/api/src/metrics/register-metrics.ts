@@ -1,37 +1,43 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { scrapeAllowed, type Metrics } from '../../../../libs/metrics/metrics';
-import { operationOutcome } from '../audit/audit-hook';
+import { outcomeOf, type CallObserver, type OperationCall } from '../wire/operation-call';
 
 /** The credential provider a call names, for the provider dimension. */
-function providerOf(request: FastifyRequest): string | undefined {
-  const body = request.body;
+function providerOf(call: OperationCall): string | undefined {
+  const body = call.body;
   if (!body || typeof body !== 'object') return undefined;
   const name = (body as Record<string, unknown>).resourceCredentialProviderName;
   return typeof name === 'string' ? name : undefined;
 }
 
 /**
- * Counts and times every operation call once answered, and serves `GET /metrics` in the Prometheus
- * text format, behind `Authorization: Bearer <MANDATE_METRICS_TOKEN>` when one is configured.
- * Workload and provider names label only the calls of an authenticated principal: what an unknown
- * caller sends does not become a label.
+ * Counts and times every operation call once answered. Workload and provider names label only the
+ * calls of an authenticated principal: what an unknown caller sends does not become a label.
  */
-export function registerMetrics(fastify: FastifyInstance, metrics: Metrics, token: string | undefined): void {
-  // A callback hook: an async one costs a promise per answer on the hot path.
-  fastify.addHook('onResponse', (request, reply, done) => {
-    done();
-    if (!request.operation) return;
-    const known = request.principal !== undefined;
-    const provider = known ? providerOf(request) : undefined;
+export function countCalls(metrics: Metrics): CallObserver {
+  return (call, answer) => {
+    if (!call.operation) return;
+    const known = call.principal !== undefined;
+    const provider = known ? providerOf(call) : undefined;
     metrics.request({
-      operation: request.operation,
-      outcome: operationOutcome(reply),
-      seconds: reply.elapsedTime / 1000,
-      ...(known && request.workloadName ? { workload: request.workloadName } : {}),
+      operation: call.operation,
+      outcome: outcomeOf(answer),
+      seconds: answer.seconds,
+      ...(known && call.workloadName ? { workload: call.workloadName } : {}),
       ...(provider ? { provider } : {}),
     });
-  });
+  };
+}
 
+/**
+ * Serves `GET /metrics` in the Prometheus text format, behind `Authorization: Bearer
+ * <MANDATE_METRICS_TOKEN>` when one is configured.
+ */
+export function registerMetricsRoute(
+  fastify: FastifyInstance,
+  metrics: Metrics,
+  token: string | undefined,
+): void {
   fastify.get('/metrics', async (request, reply) => {
     if (!scrapeAllowed(token, request.headers.authorization)) {
       return reply

@@ -18,17 +18,22 @@ export function sendWireError(reply: FastifyReply, error: WireError): void {
 
 /**
  * The one error funnel of every operation (Nest's handlers through AwsExceptionFilter, the data
- * plane's routes directly): the AWS error shape, a log line for what was not expected, and a short
- * one for refused callers.
+ * plane directly): the AWS error shape, a log line for what was not expected, and a short one for
+ * refused callers.
  */
-export function answerError(log: Logger, err: unknown, reply: FastifyReply): void {
+export function funnelError(log: Logger, err: unknown): WireError {
   const wire = toWireError(err);
   if (wire instanceof InternalServerException && wire !== err) {
     log.error({ err }, 'unhandled error');
   } else if (wire.status === 403) {
     log.info({ type: wire.type, reason: (wire as AuthenticationException).message }, 'request refused');
   }
-  sendWireError(reply, wire);
+  return wire;
+}
+
+/** The error funnel, answered through Fastify. */
+export function answerError(log: Logger, err: unknown, reply: FastifyReply): void {
+  sendWireError(reply, funnelError(log, err));
 }
 
 @Catch()

@@ -20,24 +20,43 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 export function registerJsonBody(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser(
-    ['application/json', 'application/x-amz-json-1.1', 'application/x-amz-json-1.0'],
+    [...JSON_CONTENT_TYPES],
     { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
     (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
       request.rawBody = body;
-      if (body.length === 0) return done(null, {});
       let parsed: unknown;
       try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch {
-        return done(new ValidationException('Request body is not valid JSON', [], 'CannotParse'));
+        parsed = parseJsonBody(body);
+      } catch (err) {
+        return done(err as Error);
       }
-      // Checked once for every operation: no NUL or lone surrogate reaches a handler, a query or the vault.
-      const bad = unstorablePath(parsed);
-      if (bad !== undefined)
-        return done(
-          ValidationException.field(bad, 'must be well-formed Unicode text without NUL characters'),
-        );
       done(null, parsed);
     },
   );
+}
+
+/** The content types whose bodies are JSON (AgentCore's restJson1 and the older awsJson protocols). */
+export const JSON_CONTENT_TYPES = [
+  'application/json',
+  'application/x-amz-json-1.1',
+  'application/x-amz-json-1.0',
+] as const;
+
+/**
+ * A JSON request body, parsed; an empty body is `{}`. Malformed JSON is a `ValidationException`
+ * (reason `CannotParse`), and text that cannot be stored (NUL, lone surrogates) one naming the field.
+ */
+export function parseJsonBody(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ValidationException('Request body is not valid JSON', [], 'CannotParse');
+  }
+  // Checked once for every operation: no NUL or lone surrogate reaches a handler, a query or the vault.
+  const bad = unstorablePath(parsed);
+  if (bad !== undefined)
+    throw ValidationException.field(bad, 'must be well-formed Unicode text without NUL characters');
+  return parsed;
 }
