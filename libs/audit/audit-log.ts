@@ -153,21 +153,29 @@ export class AuditLog {
         const hash = eventHash(prevHash, stored);
         const row = {
           seq,
-          at,
+          at: stored.at,
           actor: event.actor,
           operation: event.operation,
           workload_name: event.workloadName ?? null,
           resource: event.resource ?? null,
           user_hash: event.userHash ?? null,
           outcome: event.outcome,
-          detail: event.detail ? JSON.stringify(event.detail) : null,
+          detail: event.detail ?? null,
           prev_hash: prevHash,
           hash,
         };
         prevHash = hash;
         return row;
       });
-      await trx.insertInto('audit_events').values(rows).execute();
+      // The whole batch as one JSON parameter: a statement of fixed text, where a multi-row VALUES
+      // list costs eleven parameters a row to build, send and parse (a tenth of the hot path's CPU
+      // in `npm run bench:profile` at a few thousand events a second).
+      await sql`insert into audit_events
+          (seq, at, actor, operation, workload_name, resource, user_hash, outcome, detail, prev_hash, hash)
+        select seq, at, actor, operation, workload_name, resource, user_hash, outcome, detail, prev_hash, hash
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as batch(
+          seq bigint, at timestamptz, actor text, operation text, workload_name text, resource text,
+          user_hash text, outcome text, detail jsonb, prev_hash text, hash text)`.execute(trx);
     });
   }
 }
