@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /**
  * The SigV4 signature a request should carry, computed as AWS's own signer (`@smithy/signature-v4`)
@@ -35,7 +35,7 @@ const hexEncode = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}
 const escapeUri = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, hexEncode);
 
 /** The path as sent, normalised (empty and dot segments) and escaped once more, as for every service but S3. */
-function canonicalPath(sent: string): string {
+function canonicalPathOf(sent: string): string {
   // As the signer's HttpRequest does: a path always starts with a slash.
   const path = sent.startsWith('/') ? sent : `/${sent}`;
   const segments: string[] = [];
@@ -47,6 +47,31 @@ function canonicalPath(sent: string): string {
   const normalized = `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${segments.length > 0 && path.endsWith('/') ? '/' : ''}`;
   return escapeUri(normalized).replace(/%2F/g, '/');
 }
+
+/**
+ * Callers send the same few paths (the data plane's are fixed), so each path's canonical form is
+ * computed once; bounded, since a path is whatever a caller sends.
+ */
+const canonicalPaths = new Map<string, string>();
+function canonicalPath(sent: string): string {
+  let canonical = canonicalPaths.get(sent);
+  if (canonical === undefined) {
+    canonical = canonicalPathOf(sent);
+    if (canonicalPaths.size >= 1000) canonicalPaths.clear();
+    canonicalPaths.set(sent, canonical);
+  }
+  return canonical;
+}
+
+/** A header value as the signer trims it: line breaks to spaces, runs of spaces and tabs to one, no edges. */
+const UNTRIMMED = /[\r\n\t]| {2}|^ | $/;
+const trimmedValue = (value: string) =>
+  UNTRIMMED.test(value)
+    ? value
+        .replace(/[\r\n]/g, ' ')
+        .replace(/[ \t]+/g, ' ')
+        .replace(/^ | $/g, '')
+    : value;
 
 function canonicalQuery(query: Record<string, string | string[]>): string {
   const serialized = new Map<string, string>();
@@ -75,7 +100,7 @@ function canonicalQuery(query: Record<string, string | string[]>): string {
     .join('&');
 }
 
-const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const sha256Hex = (data: string) => hash('sha256', data, 'hex');
 
 export class SigV4Signatures {
   private readonly keys = new Map<string, Buffer>();
@@ -106,10 +131,7 @@ export class SigV4Signatures {
     canonical['x-amz-date'] = longDate;
     for (const [name, value] of Object.entries(request.headers)) {
       if (NEVER_SIGNED.has(name) || name.startsWith('proxy-') || name.startsWith('sec-')) continue;
-      canonical[name] = value
-        .replace(/[\r\n]/g, ' ')
-        .replace(/[ \t]+/g, ' ')
-        .replace(/^ | $/g, '');
+      canonical[name] = trimmedValue(value);
     }
     const names = Object.keys(canonical).sort();
     const canonicalRequest = [

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { AuthenticationException } from '../wire/errors';
 import type { CompiledPolicy } from './iam-policy';
 import { SigV4Signatures } from './sigv4-signature';
@@ -192,11 +192,8 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function sha256Hex(body: Buffer | undefined): string {
-  return createHash('sha256')
-    .update(body ?? Buffer.alloc(0))
-    .digest('hex');
-}
+const EMPTY = Buffer.alloc(0);
+const sha256Hex = (body: Buffer | undefined): string => hash('sha256', body ?? EMPTY, 'hex');
 
 function parseAmzDate(value: string): Date | undefined {
   const m = AMZ_DATE.exec(value);
@@ -209,6 +206,7 @@ function parseQuery(query: string): Record<string, string | string[]> {
   // No prototype: keys such as `constructor` or `__proto__` are parameters like any other, signed and
   // checked, never inherited members.
   const out = Object.create(null) as Record<string, string | string[]>;
+  if (query.length === 0) return out;
   for (const [key, value] of new URLSearchParams(query)) {
     const existing = Object.hasOwn(out, key) ? out[key] : undefined;
     if (existing === undefined) out[key] = value;
