@@ -14,6 +14,8 @@ export interface SignOptions {
   region?: string;
   service?: string;
   signingDate?: Date;
+  /** Signed and sent; `application/json` when not given, as the AWS SDK sends. */
+  contentType?: string;
 }
 
 /** The headers the AWS SDK would send for this POST (without `host`), signed with SigV4. */
@@ -32,7 +34,7 @@ export async function signedHeaders(options: SignOptions): Promise<Record<string
       hostname: url.hostname,
       port: Number(url.port),
       path: options.path,
-      headers: { host: url.host, 'content-type': 'application/json' },
+      headers: { host: url.host, 'content-type': options.contentType ?? 'application/json' },
       body: options.body,
     }),
     options.signingDate ? { signingDate: options.signingDate } : {},

@@ -107,7 +107,8 @@ export class DataPlaneServer {
       payload = JSON.stringify(wire.body());
       response.writeHead(status, {
         'x-amzn-errortype': errorType,
-        'content-type': 'application/json',
+        // What Fastify answers for the same error (it adds the charset to a JSON string it sends).
+        'content-type': 'application/json; charset=utf-8',
         'content-length': Buffer.byteLength(payload),
         date: httpDate(),
         'x-amzn-requestid': call.id,
