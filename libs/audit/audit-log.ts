@@ -32,13 +32,12 @@ export interface StoredAuditEvent extends AuditEvent {
 const GENESIS = '0'.repeat(64);
 
 function storableEvent(event: AuditEvent): AuditEvent {
-  const clean = (value: string | undefined) => (value === undefined ? undefined : toStorable(value));
   return {
     actor: toStorable(event.actor),
     operation: toStorable(event.operation),
-    ...(event.workloadName !== undefined ? { workloadName: clean(event.workloadName)! } : {}),
-    ...(event.resource !== undefined ? { resource: clean(event.resource)! } : {}),
-    ...(event.userHash !== undefined ? { userHash: clean(event.userHash)! } : {}),
+    ...(event.workloadName !== undefined ? { workloadName: toStorable(event.workloadName) } : {}),
+    ...(event.resource !== undefined ? { resource: toStorable(event.resource) } : {}),
+    ...(event.userHash !== undefined ? { userHash: toStorable(event.userHash) } : {}),
     outcome: toStorable(event.outcome),
     ...(event.detail
       ? {
