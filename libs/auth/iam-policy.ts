@@ -340,6 +340,19 @@ const namesPrincipal = (statement: CompiledStatement, principal: string | undefi
   statement.principals.some((entry) => entry === '*' || entry === principal);
 
 /**
+ * The statements that speak to a request on one resource: the identity's, and those of the
+ * resource's policy that name the principal.
+ */
+function statementsFor(
+  identity: readonly CompiledStatement[],
+  attached: CompiledPolicy | undefined,
+  principal: string | undefined,
+): readonly CompiledStatement[] {
+  const naming = attached?.statements.filter((s) => namesPrincipal(s, principal));
+  return naming && naming.length > 0 ? [...identity, ...naming] : identity;
+}
+
+/**
  * Evaluates a request against a principal's policies and the resource policies of the resources it
  * touches, as IAM does within one account: an explicit deny in any of them decides; otherwise every
  * resource needs an allow, from the principal's policies or from its own resource policy.
@@ -350,17 +363,15 @@ export function evaluate(
   resourcePolicy: (resource: string) => CompiledPolicy | undefined = () => undefined,
 ): Decision {
   const identity = policies.flatMap((policy) => policy.statements);
-  const statementsFor = (resource: string): readonly CompiledStatement[] => {
-    const attached = resourcePolicy(resource)?.statements.filter((s) => namesPrincipal(s, request.principal));
-    return attached && attached.length > 0 ? [...identity, ...attached] : identity;
-  };
   // Keyed by lower case (IAM's key names are case-insensitive), own entries only.
   const context: RequestContext = new Map();
   for (const [key, value] of Object.entries(request.context))
     if (value !== undefined) context.set(key.toLowerCase(), value);
   const resources = request.resources.length > 0 ? request.resources : ['*'];
   // An explicit deny on any resource decides, whatever the others.
-  const statements = resources.map(statementsFor);
+  const statements = resources.map((resource) =>
+    statementsFor(identity, resourcePolicy(resource), request.principal),
+  );
   for (const [index, resource] of resources.entries()) {
     const denied = statements[index]!.find(
       (s) => s.effect === 'Deny' && applies(s, request.action, resource, context),
