@@ -16,9 +16,17 @@ const SELF_MANAGED = new Set(['PutResourcePolicy', 'GetResourcePolicy', 'DeleteR
  * await access.authorize(principal, 'GetWorkloadIdentity', [workloadArn]); // throws AccessDeniedException when not allowed
  */
 export class AccessPolicy {
+  /**
+   * Requests already allowed, per compiled identity policy: an agent asks the same question on
+   * every tool call. Kept only for resources without a resource policy (those are looked up on every
+   * call, so one attached later decides at once); a changed principal compiles a new policy, which
+   * starts with none.
+   */
+  private readonly allowed = new WeakMap<CompiledPolicy, Set<string>>();
+
   constructor(
     private readonly deployment: Deployment,
-    private readonly resourcePolicies?: Pick<ResourcePoliciesRepository, 'compiled'>,
+    private readonly resourcePolicies?: Pick<ResourcePoliciesRepository, 'compiled' | 'compiledIfCached'>,
   ) {}
 
   async authorize(
@@ -27,22 +35,58 @@ export class AccessPolicy {
     resources: readonly string[],
     context: PolicyContext = {},
   ): Promise<void> {
-    const attached = new Map<string, CompiledPolicy | undefined>();
     // A resource policy does not decide who manages it: like an account's root user with a bucket
     // policy in AWS, the operators allowed by their own policies can always read and replace it.
-    if (this.resourcePolicies && !SELF_MANAGED.has(operation)) {
-      const policies = this.resourcePolicies;
-      await Promise.all(
-        resources
-          .filter((arn) => arn !== '*')
-          .map(async (arn) => attached.set(arn, await policies.compiled(arn))),
-      );
-    }
+    const attached =
+      this.resourcePolicies && !SELF_MANAGED.has(operation)
+        ? (this.attachedIfCached(resources) ?? (await this.attachedOf(resources)))
+        : NONE_ATTACHED;
+    let anyAttached = false;
+    for (const policy of attached.values()) if (policy) anyAttached = true;
+    // Every part of the request, unambiguously: a name holding a separator cannot pass for two.
+    const key = anyAttached
+      ? undefined
+      : JSON.stringify([principal.name, principal.tags, operation, resources, context]);
+    const known = key === undefined ? undefined : this.allowed.get(principal.policy);
+    if (key !== undefined && known?.has(key)) return;
     decide(principal, principalArn(this.deployment, principal.name), operation, resources, context, (arn) =>
       attached.get(arn),
     );
+    if (key === undefined) return;
+    if (!known) this.allowed.set(principal.policy, new Set([key]));
+    else {
+      if (known.size >= 10_000) known.clear();
+      known.add(key);
+    }
+  }
+
+  /** The resource policies of the resources, when every one is cached already (no promise). */
+  private attachedIfCached(
+    resources: readonly string[],
+  ): Map<string, CompiledPolicy | undefined> | undefined {
+    const attached = new Map<string, CompiledPolicy | undefined>();
+    for (const arn of resources) {
+      if (arn === '*') continue;
+      const cached = this.resourcePolicies!.compiledIfCached(arn);
+      if (!cached) return undefined;
+      attached.set(arn, cached.policy);
+    }
+    return attached;
+  }
+
+  private async attachedOf(resources: readonly string[]): Promise<Map<string, CompiledPolicy | undefined>> {
+    const policies = this.resourcePolicies!;
+    const attached = new Map<string, CompiledPolicy | undefined>();
+    await Promise.all(
+      resources
+        .filter((arn) => arn !== '*')
+        .map(async (arn) => attached.set(arn, await policies.compiled(arn))),
+    );
+    return attached;
   }
 }
+
+const NONE_ATTACHED: ReadonlyMap<string, CompiledPolicy | undefined> = new Map();
 
 /** The decision itself, on policies already at hand; throws AccessDeniedException unless allowed. */
 function decide(

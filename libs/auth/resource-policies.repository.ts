@@ -42,11 +42,19 @@ export class ResourcePoliciesRepository {
   compiled(resourceArn: string): Promise<CompiledPolicy | undefined> {
     // The guard asks before the handler has checked the ARN; text the database cannot hold has no policy.
     if (!storable(resourceArn)) return Promise.resolve(undefined);
-    const load = async () => {
-      const record = await this.find(resourceArn);
-      return record ? this.compile(record.policyDocument) : undefined;
-    };
-    return this.cache ? this.cache.get(resourceArn, load) : load();
+    return this.cache ? this.cache.get(resourceArn, () => this.load(resourceArn)) : this.load(resourceArn);
+  }
+
+  /** `compiled` when its answer is cached and loaded already: `{ policy }`, else undefined. */
+  compiledIfCached(resourceArn: string): { policy: CompiledPolicy | undefined } | undefined {
+    if (!storable(resourceArn)) return { policy: undefined };
+    const cached = this.cache?.peek(resourceArn);
+    return cached && { policy: cached.value };
+  }
+
+  private async load(resourceArn: string): Promise<CompiledPolicy | undefined> {
+    const record = await this.find(resourceArn);
+    return record ? this.compile(record.policyDocument) : undefined;
   }
 
   async put(resourceArn: string, policyDocument: Record<string, unknown>, at: Date): Promise<void> {

@@ -27,4 +27,23 @@ describe('TtlCache', () => {
     await assert.rejects(cache.get(9, () => Promise.reject(new Error('down'))));
     assert.equal(await cache.get(9, () => Promise.resolve(7)), 7, 'a failure is not kept');
   });
+
+  it('peeks only at a value that is loaded, fresh and still there', async () => {
+    let now = 0;
+    const cache = new TtlCache<string, number | undefined>({ ttlMs: 100, maxEntries: 10, now: () => now });
+    assert.equal(cache.peek('a'), undefined, 'never asked');
+    let finish!: (value: number) => void;
+    const pending = cache.get('a', () => new Promise((resolve) => (finish = resolve)));
+    assert.equal(cache.peek('a'), undefined, 'still loading');
+    finish(1);
+    await pending;
+    assert.deepEqual(cache.peek('a'), { value: 1 });
+    await cache.get('none', () => Promise.resolve(undefined));
+    assert.deepEqual(cache.peek('none'), { value: undefined }, 'a cached "nothing" is an answer');
+    now = 100;
+    assert.equal(cache.peek('a'), undefined, 'expired');
+    now = 0;
+    cache.evict('none');
+    assert.equal(cache.peek('none'), undefined, 'evicted');
+  });
 });

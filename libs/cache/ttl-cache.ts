@@ -7,7 +7,7 @@
  * const principal = await principals.get(accessKeyId, () => repository.find(accessKeyId));
  */
 export class TtlCache<K, V> {
-  private readonly entries = new Map<K, { value: Promise<V>; at: number }>();
+  private readonly entries = new Map<K, { value: Promise<V>; at: number; settled?: { value: V } }>();
 
   constructor(
     private readonly options: {
@@ -33,16 +33,33 @@ export class TtlCache<K, V> {
     }
     this.options.observe?.(false);
     const value = load();
+    const entry: { value: Promise<V>; at: number; settled?: { value: V } } = { value, at: this.now() };
     this.entries.delete(key);
-    this.entries.set(key, { value, at: this.now() });
+    this.entries.set(key, entry);
     if (this.entries.size > this.options.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    value.catch(() => {
-      if (this.entries.get(key)?.value === value) this.entries.delete(key);
-    });
+    value.then(
+      (loaded) => {
+        entry.settled = { value: loaded };
+      },
+      () => {
+        if (this.entries.get(key)?.value === value) this.entries.delete(key);
+      },
+    );
     return value;
+  }
+
+  /**
+   * The value when it is cached, fresh and already loaded, without a promise: the hot path decides
+   * synchronously on what it already has (undefined: ask `get`).
+   */
+  peek(key: K): { value: V } | undefined {
+    const hit = this.entries.get(key);
+    if (!hit?.settled || this.now() - hit.at >= this.options.ttlMs) return undefined;
+    this.options.observe?.(true);
+    return hit.settled;
   }
 
   /** Like `get`, but a load that finds nothing is not kept: the thing may be created any moment. */
