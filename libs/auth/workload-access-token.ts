@@ -59,7 +59,7 @@ export class WorkloadAccessTokens {
    * call, and decryption was a twentieth of the vault hit's CPU. The key and the expiry are still
    * checked on every use, so a retired key or an expired token is refused as before.
    */
-  private readonly decrypted = new Map<string, WatClaims>();
+  private readonly decrypted = new Map<string, { kid: string; claims: WatClaims }>();
 
   constructor(
     private readonly keys: WatKeyRing,
@@ -105,16 +105,16 @@ export class WorkloadAccessTokens {
   }
 
   private check(token: string, expect: { workloadName?: string; user?: WatUser }): WorkloadAccessToken {
-    const header = readDirA256GcmHeader(token);
-    if (!header || header.typ !== WAT_TYPE)
-      throw new WatRejectedError('malformed', 'workloadIdentityToken is malformed');
-    const key = this.keys.find(header.kid);
+    // A token decrypted before has the header it had then: only its key's presence is checked again.
+    const known = this.decrypted.get(token);
+    const kid = known?.kid ?? this.headerOf(token).kid;
+    const key = this.keys.find(kid);
     if (!key)
       throw new WatRejectedError(
         'unknown_key',
         'workloadIdentityToken was made with a key that is retired or unknown',
       );
-    const claims = this.decrypted.get(token) ?? this.decrypt(token, key.secret);
+    const claims = known?.claims ?? this.decrypt(token, kid, key.secret);
     if (claims.exp * 1000 <= this.now())
       throw new WatRejectedError('expired', 'workloadIdentityToken has expired');
     const wat: WorkloadAccessToken = {
@@ -135,7 +135,14 @@ export class WorkloadAccessTokens {
     return wat;
   }
 
-  private decrypt(token: string, secret: Buffer): WatClaims {
+  private headerOf(token: string): { kid: string } {
+    const header = readDirA256GcmHeader(token);
+    if (!header || header.typ !== WAT_TYPE)
+      throw new WatRejectedError('malformed', 'workloadIdentityToken is malformed');
+    return header;
+  }
+
+  private decrypt(token: string, kid: string, secret: Buffer): WatClaims {
     let claims: WatClaims;
     try {
       claims = JSON.parse(decryptDirA256Gcm(token, secret)) as WatClaims;
@@ -154,7 +161,7 @@ export class WorkloadAccessTokens {
       const oldest = this.decrypted.keys().next();
       if (!oldest.done) this.decrypted.delete(oldest.value);
     }
-    this.decrypted.set(token, claims);
+    this.decrypted.set(token, { kid, claims });
     return claims;
   }
 }
