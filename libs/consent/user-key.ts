@@ -73,10 +73,17 @@ export class UserKeys {
   }
 }
 
+/** Every vault hit names its connection: the ids of the connections in use are hashed once. */
+const connectionIds = new Map<string, string>();
+
 /** The opaque business key of a connection (workload + user + provider): the connection's workflow id and row id. */
 export function connectionId(workloadName: string, user: string, providerName: string): string {
-  return createHash('sha256')
-    .update(JSON.stringify([workloadName, user, providerName]))
-    .digest('base64url')
-    .slice(0, 32);
+  const parts = JSON.stringify([workloadName, user, providerName]);
+  let id = connectionIds.get(parts);
+  if (id === undefined) {
+    id = createHash('sha256').update(parts).digest('base64url').slice(0, 32);
+    if (connectionIds.size >= 10_000) connectionIds.clear();
+    connectionIds.set(parts, id);
+  }
+  return id;
 }
