@@ -220,7 +220,7 @@ export async function openRuntime(
     ),
     workloadIdentities: new WorkloadIdentitiesRepository(db, cached('workload_identities')),
     oauth2Providers: new Oauth2ProvidersRepository(db, cached('oauth2_providers')),
-    apiKeyProviders: new ApiKeyProvidersRepository(db),
+    apiKeyProviders: new ApiKeyProvidersRepository(db, cached('api_key_providers')),
     connections: new ConnectionsRepository(db, envelope, cached('connections')),
     connectionRecords: new ConnectionRecordsRepository(db),
     webhooks: new WebhooksRepository(db, envelope),

@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   AccessDeniedException,
+  GetResourceApiKeyCommand,
   GetResourceOauth2TokenCommand,
   GetWorkloadAccessTokenCommand,
   ResourceNotFoundException,
   type BedrockAgentCoreClient,
 } from '@aws-sdk/client-bedrock-agentcore';
 import {
+  CreateApiKeyCredentialProviderCommand,
   CreatePolicyCommand,
   CreatePolicyEngineCommand,
+  DeleteApiKeyCredentialProviderCommand,
   DeletePolicyEngineCommand,
   DeleteOauth2CredentialProviderCommand,
   ListWorkloadIdentitiesCommand,
@@ -136,7 +139,7 @@ describe('scale-out: three API replicas and two workers on the Temporal server a
     assert.equal((idp.grants.get('client_credentials:success') ?? 0) - before, 1, 'one grant');
   });
 
-  it('a change through one replica is honoured by the others within a second: revocation, deleted key, provider, policy', async () => {
+  it('a change through one replica is honoured by the others within a second: revocation, deleted key, providers, policy', async () => {
     const [first, second, third] = so.replicas as [Replica, Replica, Replica];
     const others = [second, third];
     const seenBy = async (check: (r: Replica) => Promise<boolean>) =>
@@ -214,6 +217,19 @@ describe('scale-out: three API replicas and two workers on the Temporal server a
     await first.control.send(new DeleteOauth2CredentialProviderCommand({ name: 'short-lived' }));
     figures.provider = await seenBy((r) => refused(m2m(r), ResourceNotFoundException));
 
+    // So is an API key provider (the hot path caches those too).
+    await first.control.send(new CreateApiKeyCredentialProviderCommand({ name: 'search', apiKey: 'sk-1' }));
+    const apiKey = (r: Replica) =>
+      r.data.send(
+        new GetResourceApiKeyCommand({
+          workloadIdentityToken: machineWat,
+          resourceCredentialProviderName: 'search',
+        }),
+      );
+    for (const r of others) assert.equal((await apiKey(r)).apiKey, 'sk-1');
+    await first.control.send(new DeleteApiKeyCredentialProviderCommand({ name: 'search' }));
+    figures.apiKeyProvider = await seenBy((r) => refused(apiKey(r), ResourceNotFoundException));
+
     // A new forbid through the first replica refuses the others' next vault hit.
     const alice = await consentAs(so.test, idp, 'carol', ['read']);
     for (const r of others) assert.ok((await userToken(r.data, alice.wat, ['read'])).accessToken);
@@ -235,7 +251,7 @@ describe('scale-out: three API replicas and two workers on the Temporal server a
     await first.control.send(new DeletePolicyEngineCommand({ policyEngineId: engine.policyEngineId }));
 
     process.stdout.write(
-      `# invalidation across replicas (ms until both other replicas honour the change): revocation ${figures.revocation.toFixed(0)}, access key p50 ${figures.accessKeyP50.toFixed(0)} p99 ${figures.accessKeyP99.toFixed(0)} (n=20), provider ${figures.provider.toFixed(0)}, policy ${figures.policy.toFixed(0)}\n`,
+      `# invalidation across replicas (ms until both other replicas honour the change): revocation ${figures.revocation.toFixed(0)}, access key p50 ${figures.accessKeyP50.toFixed(0)} p99 ${figures.accessKeyP99.toFixed(0)} (n=20), provider ${figures.provider.toFixed(0)}, API key provider ${figures.apiKeyProvider.toFixed(0)}, policy ${figures.policy.toFixed(0)}\n`,
     );
   });
 
