@@ -43,4 +43,10 @@ describe('compact JWE (dir, A256GCM)', () => {
     assert.equal(readDirA256GcmHeader(encode({ alg: 'dir', enc: 'A256GCM' })), undefined);
     assert.equal(readDirA256GcmHeader('a.b.c'), undefined);
   });
+
+  it('gives every token its own 12-byte IV, across refills of the IV pool', () => {
+    const ivs = Array.from({ length: 2000 }, () => encryptDirA256Gcm(header, 'x', key).split('.')[2]!);
+    for (const iv of ivs) assert.equal(Buffer.from(iv, 'base64url').length, 12);
+    assert.equal(new Set(ivs).size, ivs.length);
+  });
 });

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 
 /**
  * JWE compact serialization for the one algorithm pair workload access tokens use: `dir` key
@@ -17,9 +17,27 @@ export interface JweHeader {
   typ?: string;
 }
 
+/**
+ * Random IVs are drawn from a pool filled 4 KiB at a time, each byte used once: a call into the
+ * random generator costs far more than its 12 bytes (a native job, and async-hook callbacks while
+ * any AsyncLocalStorage is in use, as the Temporal client's is), and every mint needs one.
+ */
+const ivPool = Buffer.alloc(4096);
+let ivOffset = ivPool.length;
+
+function randomIv(): Buffer {
+  if (ivOffset + IV_BYTES > ivPool.length) {
+    randomFillSync(ivPool);
+    ivOffset = 0;
+  }
+  const iv = Buffer.from(ivPool.subarray(ivOffset, ivOffset + IV_BYTES));
+  ivOffset += IV_BYTES;
+  return iv;
+}
+
 export function encryptDirA256Gcm(header: JweHeader, plaintext: string, key: Buffer): string {
   const protectedHeader = Buffer.from(JSON.stringify(header)).toString('base64url');
-  const iv = randomBytes(IV_BYTES);
+  const iv = randomIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   // The additional authenticated data is the encoded protected header, so the header cannot be altered.
   cipher.setAAD(Buffer.from(protectedHeader, 'ascii'));
