@@ -25,6 +25,24 @@ describe('Metrics', () => {
     assert.equal(sample(text, 'mandate_process_info', 'role="api"'), 1);
   });
 
+  it('counts cache lookups between scrapes once each, per cache and result', async () => {
+    const metrics = new Metrics({ role: 'api' });
+    const connections = metrics.cacheObserver('connections');
+    const sessions = metrics.cacheObserver('sessions');
+    connections(true);
+    connections(true);
+    connections(false);
+    sessions(true);
+    let text = await metrics.scrape();
+    assert.equal(sample(text, 'mandate_cache_lookups_total', 'cache="connections",result="hit"'), 2);
+    assert.equal(sample(text, 'mandate_cache_lookups_total', 'cache="connections",result="miss"'), 1);
+    assert.equal(sample(text, 'mandate_cache_lookups_total', 'cache="sessions",result="hit"'), 1);
+    connections(true);
+    text = await metrics.scrape();
+    assert.equal(sample(text, 'mandate_cache_lookups_total', 'cache="connections",result="hit"'), 3);
+    assert.equal(sample(text, 'mandate_cache_lookups_total', 'cache="connections",result="miss"'), 1);
+  });
+
   it("times an authorization server call by outcome and passes the call's error through", async () => {
     const metrics = new Metrics({ role: 'worker' });
     assert.equal(await metrics.timeIdpCall('google', 'refresh_token', () => Promise.resolve(7)), 7);
