@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 export interface Baseline {
   origin: string;
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -22,6 +23,7 @@ async function startBaseline(kind: 'node-http' | 'fastify'): Promise<Baseline> {
   });
   return {
     origin,
+    pid: child.pid!,
     close: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());

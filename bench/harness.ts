@@ -62,10 +62,25 @@ export async function runLoad(
 export async function repeatLoad(
   /** Built afresh for each run, so signed requests stay within the signature's time window. */
   target: () => Promise<LoadTarget>,
-  options: { concurrency: number; warmupMs: number; durationMs: number; repeats: number },
+  options: {
+    concurrency: number;
+    warmupMs: number;
+    durationMs: number;
+    repeats: number;
+    /** The server's process: its CPU time per answered request is reported too. */
+    servedBy?: number;
+  },
 ) {
   const runs: LoadResult[] = [];
-  for (let i = 0; i < options.repeats; i += 1) runs.push(await runLoad(await target(), options));
+  const cpu: number[] = [];
+  for (let i = 0; i < options.repeats; i += 1) {
+    const request = await target();
+    const before = options.servedBy === undefined ? 0 : cpuMicroseconds(options.servedBy);
+    const run = await runLoad(request, options);
+    if (options.servedBy !== undefined)
+      cpu.push((cpuMicroseconds(options.servedBy) - before) / Math.max(1, run.requests));
+    runs.push(run);
+  }
   const errors = runs.reduce((sum, r) => sum + r.errors, 0);
   if (errors > 0) throw new Error(`${errors} requests failed under load`);
   return {
@@ -73,7 +88,18 @@ export async function repeatLoad(
     rps: figure(runs.map((r) => r.rps)),
     p50Ms: figure(runs.map((r) => r.p50)),
     p99Ms: figure(runs.map((r) => r.p99)),
+    ...(cpu.length > 0 ? { serverCpuMicrosPerRequest: figure(cpu) } : {}),
   };
+}
+
+/**
+ * CPU time (user and system, all threads) a process has used so far, in µs, from /proc (Linux).
+ * Warm-up requests count as well; the load client's warm-up is short against its measured period.
+ */
+export function cpuMicroseconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime, in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 export function machine() {

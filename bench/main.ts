@@ -74,25 +74,27 @@ async function main() {
     out(
       `## Hot path: GetResourceOauth2Token from the vault, SigV4-signed; median (min..max) of ${load.repeats} runs of ${load.durationMs / 1000} s`,
     );
-    out('| concurrency | endpoint | requests/s | p50 ms | p99 ms |');
-    out('|---|---|---|---|---|');
+    out('| concurrency | endpoint | requests/s | p50 ms | p99 ms | server CPU µs/request |');
+    out('|---|---|---|---|---|---|');
     for (const row of hot.rows) {
       for (const [name, r] of [
         ['Mandate', row.mandate],
         ['bare node:http', row.bareNodeHttp],
         ['bare Fastify', row.bareFastify],
       ] as const)
-        out(`| ${row.concurrency} | ${name} | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} |`);
+        out(
+          `| ${row.concurrency} | ${name} | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${r.serverCpuMicrosPerRequest ? fmt(r.serverCpuMicrosPerRequest) : ''} |`,
+        );
       out(
-        `| ${row.concurrency} | **Mandate / node:http** | **${row.ratioToNodeHttp.toFixed(2)}** | Mandate / Fastify ${row.ratioToFastify.toFixed(2)} | |`,
+        `| ${row.concurrency} | **Mandate / node:http** | **${row.ratioToNodeHttp.toFixed(2)}** | Mandate / Fastify ${row.ratioToFastify.toFixed(2)} | | |`,
       );
       if (row.mandateWithPolicyEngine) {
         const r = row.mandateWithPolicyEngine;
         out(
-          `| ${row.concurrency} | Mandate, ten-policy engine on the vault | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} |`,
+          `| ${row.concurrency} | Mandate, ten-policy engine on the vault | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | |`,
         );
         out(
-          `| ${row.concurrency} | **with engine / node:http** | **${row.ratioWithPolicyEngineToNodeHttp!.toFixed(2)}** | | |`,
+          `| ${row.concurrency} | **with engine / node:http** | **${row.ratioWithPolicyEngineToNodeHttp!.toFixed(2)}** | | | |`,
         );
       }
     }

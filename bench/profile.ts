@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { consentAs } from '../test/helpers/consent-flow';
 import { startBenchEnvironment } from './environment';
-import { runLoad } from './harness';
+import { cpuMicroseconds, runLoad } from './harness';
 import { TOKEN_PATH, tokenRequest } from './scenarios/hot-path';
 
 interface ProfileNode {
@@ -62,12 +62,14 @@ async function main() {
     });
     await runLoad(await target(), { concurrency: 10, warmupMs: 1000, durationMs: 1000 });
     profiler();
+    const cpuBefore = cpuMicroseconds(env.api.pid!);
     const load = await runLoad(await target(), { concurrency: 10, warmupMs: 0, durationMs: 8000 });
+    const cpuUsed = cpuMicroseconds(env.api.pid!) - cpuBefore;
     profiler();
     while (!existsSync(file)) await sleep(100);
     const summary = summarize(JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] });
     process.stdout.write(
-      `load: ${JSON.stringify(load)}\n\n## self time by package\n${summary.packages.join('\n')}\n\n## self time by function\n${summary.functions.join('\n')}\n\nprofile written to ${file}\n`,
+      `load: ${JSON.stringify(load)}\napi cpu: ${(cpuUsed / load.requests).toFixed(0)} µs per request (all threads, profiler on)\n\n## self time by package\n${summary.packages.join('\n')}\n\n## self time by function\n${summary.functions.join('\n')}\n\nprofile written to ${file}\n`,
     );
   } finally {
     await env.stop();

@@ -91,9 +91,9 @@ export async function hotPath(
   try {
     for (const concurrency of load.concurrencies) {
       const options = { ...load, concurrency };
-      const bareNode = await repeatLoad(same(node.origin), options);
-      const bareFastify = await repeatLoad(same(fastify.origin), options);
-      const hot = await repeatLoad(mandate, options);
+      const bareNode = await repeatLoad(same(node.origin), { ...options, servedBy: node.pid });
+      const bareFastify = await repeatLoad(same(fastify.origin), { ...options, servedBy: fastify.pid });
+      const hot = await repeatLoad(mandate, { ...options, servedBy: env.api.pid! });
       rows.push({
         concurrency,
         mandate: hot,
