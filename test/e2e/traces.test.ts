@@ -10,9 +10,23 @@ import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
 
 const exporter = new InMemorySpanExporter();
 
-/** Every span of the trace `traceId`, and a check that each one's parent is in it (one tree). */
-function traceOf(traceId: string): ReadableSpan[] {
-  const spans = exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
+/**
+ * Every span of the trace `traceId`, and a check that each one's parent is in it (one tree). A parent
+ * ends after its children (a workflow task's span after the activity it scheduled), so the trace is
+ * read once no finished span waits for its parent, or after 15 s.
+ */
+async function traceOf(traceId: string): Promise<ReadableSpan[]> {
+  const spansOf = () => exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
+  const waiting = (spans: ReadableSpan[]) => {
+    const ended = new Set(spans.map((span) => span.spanContext().spanId));
+    return spans.some((span) => span.parentSpanId && !ended.has(span.parentSpanId));
+  };
+  const deadline = Date.now() + 15_000;
+  let spans = spansOf();
+  while (waiting(spans) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    spans = spansOf();
+  }
 
   const ids = new Set(spans.map((span) => span.spanContext().spanId));
   const roots = spans.filter((span) => !span.parentSpanId);
@@ -87,7 +101,7 @@ describe('traces: one trace from the request through Temporal to the IdP and Sec
       exporter.getFinishedSpans().find((span) => span.name === 'RunActivity:redeemCode'),
     );
     assert.ok(redeemed, 'the redemption activity was traced');
-    const spans = traceOf(redeemed.spanContext().traceId);
+    const spans = await traceOf(redeemed.spanContext().traceId);
     // The root is the test's own SDK call (this process is the agent too); the API's span serves it.
     const request = named(spans, 'CompleteResourceTokenAuth');
     assert.equal(request.kind, SpanKind.SERVER);
@@ -124,7 +138,7 @@ describe('traces: one trace from the request through Temporal to the IdP and Sec
         .find((span) => !before.has(span) && span.name === 'RunActivity:refreshConnection'),
     );
     assert.ok(refreshed, 'the refresh activity was traced');
-    const spans = traceOf(refreshed.spanContext().traceId);
+    const spans = await traceOf(refreshed.spanContext().traceId);
     const request = named(spans, 'GetResourceOauth2Token');
     assert.equal(request.kind, SpanKind.SERVER);
     const update = named(spans, 'HandleUpdate:refreshUpdate');
