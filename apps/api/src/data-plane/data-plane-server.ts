@@ -121,6 +121,13 @@ export class DataPlaneServer {
       seconds: (performance.now() - arrived) / 1000,
       ...(errorType ? { errorType } : {}),
     };
-    for (const observe of this.observers) observe(call, answer);
+    for (const observe of this.observers) {
+      // Nothing escapes `serve`, which runs detached from the request's events: a failing observer is logged.
+      try {
+        observe(call, answer);
+      } catch (err) {
+        this.log.error({ err, operation: call.operation }, 'a call observer failed');
+      }
+    }
   }
 }

@@ -5,7 +5,8 @@ import { answerError } from '../wire/aws-exception.filter';
 import { DATA_PLANE_OPERATIONS, type DataPlaneServices } from './data-plane-operations';
 
 /**
- * Serves the data-plane operations as plain Fastify routes, outside Nest's per-request pipeline
+ * Serves the data-plane operations as plain Fastify routes, for the requests the lean node:http plane
+ * (data-plane-server.ts) leaves to Fastify (other content types, chunked bodies, `inject`), outside Nest's per-request pipeline
  * (router, guards, interceptors, pipes, filters): leaving it doubled the vault hit's requests/s in
  * `npm run bench:profile`. They keep what every operation has: the one access check (OperationAccess), the one
  * error funnel (answerError, body-parser errors included), and the audit and `date` hooks of the
