@@ -64,12 +64,16 @@ export class DataPlaneServer {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const rawBody = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      void this.serve(
+      this.serve(
         served,
         { id: randomUUID(), method: 'POST', url, headers, rawBody, body: undefined, params: {} },
         response,
         arrived,
-      );
+      ).catch((err: unknown) => {
+        // Only writing the answer itself can fail here; the caller sees the connection close.
+        this.log.error({ err }, 'a data-plane answer could not be written');
+        response.destroy();
+      });
     });
     // A caller that goes away mid-body gets no answer; the socket is already closed.
     request.on('error', () => response.destroy());
