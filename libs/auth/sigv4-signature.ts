@@ -74,8 +74,11 @@ const trimmedValue = (value: string) =>
     : value;
 
 function canonicalQuery(query: Record<string, string | string[]>): string {
+  const keys = Object.keys(query);
+  // The data plane's calls carry no query.
+  if (keys.length === 0) return '';
   const serialized = new Map<string, string>();
-  for (const key of Object.keys(query)) {
+  for (const key of keys) {
     if (key.toLowerCase() === 'x-amz-signature') continue;
     const value = query[key]!;
     const encodedKey = escapeUri(key);
@@ -102,6 +105,45 @@ function canonicalQuery(query: Record<string, string | string[]>): string {
 
 const sha256Hex = (data: string) => hash('sha256', data, 'hex');
 
+/**
+ * What one SignedHeaders list asks for, worked out once per list (a client sends the same few): the
+ * headers to read, each once, and the canonical headers in order, each with where its value comes
+ * from (the header at that index of `read`, or the signing date for `x-amz-date`, which the signer
+ * sets itself).
+ */
+export interface HeaderPlan {
+  read: readonly string[];
+  canonical: readonly { name: string; from: number }[];
+  /** The canonical request's signed-headers line. */
+  signedList: string;
+}
+
+const SIGNING_DATE = -1;
+const plans = new Map<string, HeaderPlan>();
+
+export function headerPlan(signedHeaderList: string): HeaderPlan {
+  let plan = plans.get(signedHeaderList);
+  if (plan === undefined) {
+    const read = [...new Set(signedHeaderList.split(';'))];
+    const signed = read.filter(
+      (name) => !NEVER_SIGNED.has(name) && !name.startsWith('proxy-') && !name.startsWith('sec-'),
+    );
+    const names = [...signed, 'x-amz-date'].sort();
+    plan = {
+      read,
+      canonical: names.map((name) => ({
+        name,
+        from: name === 'x-amz-date' ? SIGNING_DATE : read.indexOf(name),
+      })),
+      signedList: names.join(';'),
+    };
+    // Bounded: a list is whatever a caller sends.
+    if (plans.size >= 1000) plans.clear();
+    plans.set(signedHeaderList, plan);
+  }
+  return plan;
+}
+
 export class SigV4Signatures {
   private readonly keys = new Map<string, Buffer>();
 
@@ -111,9 +153,10 @@ export class SigV4Signatures {
   ) {}
 
   /**
-   * @param headers the headers the client signed (lower-case names), as received
+   * @param headers the values of `plan.read`, in its order, as received
    * @param longDate `YYYYMMDDTHHMMSSZ` of the signing date
    * @param payloadHash the hex SHA-256 of the body
+   * @returns the signature as raw bytes
    */
   signature(
     secretAccessKey: string,
@@ -121,34 +164,20 @@ export class SigV4Signatures {
       method: string;
       path: string;
       query: Record<string, string | string[]>;
-      headers: Record<string, string>;
+      plan: HeaderPlan;
+      headers: readonly string[];
     },
     longDate: string,
     payloadHash: string,
-  ): string {
-    // No prototype: a header named like an Object member is a header like any other.
-    const canonical = Object.create(null) as Record<string, string>;
-    canonical['x-amz-date'] = longDate;
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (NEVER_SIGNED.has(name) || name.startsWith('proxy-') || name.startsWith('sec-')) continue;
-      canonical[name] = trimmedValue(value);
-    }
-    const names = Object.keys(canonical).sort();
-    const canonicalRequest = [
-      request.method,
-      canonicalPath(request.path),
-      canonicalQuery(request.query),
-      names.map((name) => `${name}:${canonical[name]}`).join('\n'),
-      '',
-      names.join(';'),
-      payloadHash,
-    ].join('\n');
+  ): Buffer {
+    let canonicalHeaders = '';
+    for (const { name, from } of request.plan.canonical)
+      canonicalHeaders += `${name}:${from === SIGNING_DATE ? longDate : trimmedValue(request.headers[from]!)}\n`;
+    const canonicalRequest = `${request.method}\n${canonicalPath(request.path)}\n${canonicalQuery(request.query)}\n${canonicalHeaders}\n${request.plan.signedList}\n${payloadHash}`;
     const shortDate = longDate.slice(0, 8);
     const scope = `${shortDate}/${this.region}/${this.service}/aws4_request`;
     const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-    return createHmac('sha256', this.signingKey(secretAccessKey, shortDate))
-      .update(stringToSign)
-      .digest('hex');
+    return createHmac('sha256', this.signingKey(secretAccessKey, shortDate)).update(stringToSign).digest();
   }
 
   /** The day's signing key of a secret, derived once (bounded: temporary credentials come and go). */

@@ -116,6 +116,23 @@ describe('SigV4Verifier', () => {
     const noDate = await sign();
     delete noDate.headers['x-amz-date'];
     assert.equal((await refusal(noDate)).type, 'IncompleteSignatureException');
+
+    // 11:60:00 would carry over to 12:00:00, the instant NOW signs for: still not a date.
+    const minute60 = await sign();
+    minute60.headers['x-amz-date'] = '20261122T116000Z';
+    const carried = await refusal(minute60);
+    assert.equal(carried.type, 'IncompleteSignatureException');
+    assert.match(carried.message, /x-amz-date/);
+  });
+
+  it('accepts requests signed within the same second, and checks each one', async () => {
+    const first = await sign({ body: '{"name":"agent-1"}' });
+    const second = await sign({ body: '{"name":"agent-2"}' });
+    assert.equal(first.headers['x-amz-date'], second.headers['x-amz-date']);
+    assert.equal((await verifier.verify(first)).name, 'alice');
+    assert.equal((await verifier.verify(second)).name, 'alice');
+    second.body = Buffer.from('{"name":"agent-3"}');
+    assert.equal((await refusal(second)).type, 'InvalidSignatureException');
   });
 
   it('refuses another service or region, and an unknown access key', async () => {

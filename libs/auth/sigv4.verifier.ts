@@ -1,7 +1,7 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import { AuthenticationException } from '../wire/errors';
 import type { CompiledPolicy } from './iam-policy';
-import { SigV4Signatures } from './sigv4-signature';
+import { headerPlan, SigV4Signatures } from './sigv4-signature';
 
 /** The caller a verified request belongs to. */
 export interface Principal {
@@ -132,20 +132,22 @@ export class SigV4Verifier {
       );
     }
 
-    const signedHeaders = signedHeaderList.split(';');
-    if (!signedHeaders.includes('host')) {
+    const plan = headerPlan(signedHeaderList);
+    if (!plan.read.includes('host')) {
       throw new AuthenticationException('InvalidSignatureException', 'The host header must be signed');
     }
-    const headers = Object.create(null) as Record<string, string>;
-    for (const name of signedHeaders) {
+    const headers: string[] = [];
+    let declaredHash: string | undefined;
+    for (const name of plan.read) {
       const value = request.headers[name];
       if (value === undefined) {
         throw new AuthenticationException('InvalidSignatureException', `Signed header ${name} is missing`);
       }
-      headers[name] = Array.isArray(value) ? value.join(',') : value;
+      const joined = Array.isArray(value) ? value.join(',') : value;
+      headers.push(joined);
+      if (name === 'x-amz-content-sha256') declaredHash = joined;
     }
     // A client-declared payload hash is only trusted when it is the hash of the body we received.
-    const declaredHash = headers['x-amz-content-sha256'];
     const payloadHash = sha256Hex(request.body);
     if (declaredHash !== undefined && declaredHash !== payloadHash) {
       throw new AuthenticationException(
@@ -165,14 +167,12 @@ export class SigV4Verifier {
     const expected = this.signatures.signature(
       principal.secretAccessKey,
       // The path as sent: it is escaped once more, as AWS does for every service but S3.
-      { method: request.method, path: request.path, query: parseQuery(request.query), headers },
-      signedAt
-        .toISOString()
-        .replace(/\.\d{3}Z$/, 'Z')
-        .replace(/[-:]/g, ''),
+      { method: request.method, path: request.path, query: parseQuery(request.query), plan, headers },
+      amzDate,
       payloadHash,
     );
-    if (!timingSafeEqual(Buffer.from(expected), Buffer.from(signature))) {
+    // The header matched `[0-9a-f]{64}`: its bytes are exactly the signature's.
+    if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) {
       throw new AuthenticationException(
         'InvalidSignatureException',
         'The request signature we calculated does not match the signature you provided.',
@@ -195,11 +195,37 @@ function single(value: string | string[] | undefined): string | undefined {
 const EMPTY = Buffer.alloc(0);
 const sha256Hex = (body: Buffer | undefined): string => hash('sha256', body ?? EMPTY, 'hex');
 
+/** The last date read: callers sign many requests within the same second. */
+let lastAmzDate: { value: string; date: Date | undefined } = { value: '', date: undefined };
+
+/** The signing date, when `value` is `YYYYMMDDTHHMMSSZ` naming a real instant (no month 13, no minute 60). */
 function parseAmzDate(value: string): Date | undefined {
+  if (value !== lastAmzDate.value) lastAmzDate = { value, date: readAmzDate(value) };
+  return lastAmzDate.date;
+}
+
+function readAmzDate(value: string): Date | undefined {
   const m = AMZ_DATE.exec(value);
   if (!m) return undefined;
-  const date = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  // Date.UTC carries an out-of-range part into the next one; the client signed the text as sent,
+  // so only a date that reads back the same is the one it signed.
+  return date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second
+    ? date
+    : undefined;
 }
 
 function parseQuery(query: string): Record<string, string | string[]> {
