@@ -1,5 +1,5 @@
 import { toStorable } from '../wire/text';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { VaultDb } from '../db/database';
 import type { AuditEventsTable } from '../db/schema';
@@ -59,17 +59,28 @@ export const AUDIT_APPEND_LOCK = 0x6175646974;
 
 /** JSON with object keys sorted, so a value hashes the same after a round trip through jsonb. */
 function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i += 1) out += `${i > 0 ? ',' : ''}${canonical(value[i])}`;
+    return `${out}]`;
   }
-  return JSON.stringify(value ?? null);
+  const record = value as Record<string, unknown>;
+  // Keys are distinct, so the default order (UTF-16 code units) is the whole order.
+  let out = '{';
+  for (const key of Object.keys(record).sort()) {
+    const item = record[key];
+    if (item === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonical(item)}`;
+  }
+  return `${out}}`;
 }
 
-function eventHash(prevHash: string, event: Omit<StoredAuditEvent, 'hash' | 'prevHash'>): string {
+/**
+ * The hash that chains an event to the one before it. Exported for the test that holds it to fixed
+ * values: stored chains are verified with it, so its output may never change.
+ */
+export function eventHash(prevHash: string, event: Omit<StoredAuditEvent, 'hash' | 'prevHash'>): string {
   const body = canonical([
     event.seq,
     event.at,
@@ -81,7 +92,7 @@ function eventHash(prevHash: string, event: Omit<StoredAuditEvent, 'hash' | 'pre
     event.outcome,
     event.detail ?? null,
   ]);
-  return createHash('sha256').update(`${prevHash}\n${body}`).digest('hex');
+  return hash('sha256', `${prevHash}\n${body}`, 'hex');
 }
 
 /**
@@ -93,7 +104,7 @@ function eventHash(prevHash: string, event: Omit<StoredAuditEvent, 'hash' | 'pre
  * await audit.record({ actor: 'principal:admin', operation: 'CreateWorkloadIdentity', resource: 'crm-agent', outcome: 'Success' });
  */
 export class AuditLog {
-  private queue: { event: AuditEvent; at: Date; done: () => void }[] = [];
+  private queue: { event: AuditEvent; at: Date; done: (() => void) | undefined }[] = [];
   private writing: Promise<void> | undefined;
 
   constructor(
@@ -103,12 +114,19 @@ export class AuditLog {
   ) {}
 
   record(event: AuditEvent): Promise<void> {
-    return new Promise((done) => {
-      // What a caller sent is recorded as text the database keeps byte for byte, so one odd name can
-      // neither break the hash chain nor fail a batch with other callers' events in it.
-      this.queue.push({ event: storableEvent(event), at: new Date(), done });
-      this.writing ??= this.drain();
-    });
+    return new Promise((done) => this.enqueue(event, done));
+  }
+
+  /** Records an event without waiting for its commit: the call observers' way, one per request. */
+  note(event: AuditEvent): void {
+    this.enqueue(event);
+  }
+
+  private enqueue(event: AuditEvent, done?: () => void): void {
+    // What a caller sent is recorded as text the database keeps byte for byte, so one odd name can
+    // neither break the hash chain nor fail a batch with other callers' events in it.
+    this.queue.push({ event: storableEvent(event), at: new Date(), done });
+    this.writing ??= this.drain();
   }
 
   /** Resolves when everything recorded so far is committed. */
@@ -133,7 +151,7 @@ export class AuditLog {
           'audit events could not be written',
         );
       }
-      for (const item of batch) item.done();
+      for (const item of batch) item.done?.();
       // Under load, events arrive while a batch commits. A batch costs the same five round trips and
       // statements whatever its size, so a short wait gathers a larger next one.
       if (this.queue.length > 0 && this.queue.length < BATCH_GATHERED)

@@ -35,7 +35,7 @@ export function auditCalls(audit: AuditLog, userKeys: UserKeys): CallObserver {
   return (call, answer) => {
     if (!call.operation) return;
     const resource = resourceOf(call);
-    void audit.record({
+    audit.note({
       actor: actorOf(call),
       operation: call.operation,
       ...(call.workloadName ? { workloadName: call.workloadName } : {}),
