@@ -12,11 +12,10 @@ export function principalLookup(
   principals: Pick<PrincipalsRepository, 'findByAccessKey' | 'forSession'>,
   sessions: SessionCredentials,
 ) {
-  return async (
+  const temporary = async (
     accessKeyId: string,
     sessionToken: string | undefined,
   ): Promise<PrincipalWithSecret | undefined> => {
-    if (!accessKeyId.startsWith(TEMPORARY_KEY_PREFIX)) return principals.findByAccessKey(accessKeyId);
     const claims = sessions.open(accessKeyId, sessionToken);
     const principal = await principals.forSession(claims.principal);
     if (!principal?.webIdentityTrust || principal.createdAt.getTime() > claims.issuedAtMs) return undefined;
@@ -29,4 +28,9 @@ export function principalLookup(
       session: { issuer: claims.issuer, subject: claims.subject, sessionName: claims.sessionName },
     };
   };
+  // Not itself async: a long-term key's lookup is the cache's promise, with none added on every call.
+  return (accessKeyId: string, sessionToken: string | undefined): Promise<PrincipalWithSecret | undefined> =>
+    accessKeyId.startsWith(TEMPORARY_KEY_PREFIX)
+      ? temporary(accessKeyId, sessionToken)
+      : principals.findByAccessKey(accessKeyId);
 }

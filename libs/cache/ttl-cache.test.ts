@@ -46,4 +46,25 @@ describe('TtlCache', () => {
     cache.evict('none');
     assert.equal(cache.peek('none'), undefined, 'evicted');
   });
+
+  it('finds a stored value from the cache, and asks again while nothing is found', async () => {
+    let now = 0;
+    let loads = 0;
+    let stored: number | undefined;
+    const cache = new TtlCache<string, number | undefined>({ ttlMs: 100, maxEntries: 10, now: () => now });
+    const load = () => ((loads += 1), Promise.resolve(stored));
+    assert.deepEqual(await Promise.all([cache.find('a', load), cache.find('a', load)]), [
+      undefined,
+      undefined,
+    ]);
+    assert.equal(loads, 1, 'concurrent finds share one load');
+    stored = 5;
+    assert.equal(await cache.find('a', load), 5, 'nothing found was not kept');
+    stored = 6;
+    assert.equal(await cache.find('a', load), 5, 'a found value is served from the cache');
+    assert.equal(loads, 2);
+    now = 100;
+    assert.equal(await cache.find('a', load), 6, 'until the TTL passes');
+    await assert.rejects(cache.find('b', () => Promise.reject(new Error('down'))));
+  });
 });

@@ -63,10 +63,17 @@ export class TtlCache<K, V> {
   }
 
   /** Like `get`, but a load that finds nothing is not kept: the thing may be created any moment. */
-  async find(key: K, load: () => Promise<V>): Promise<V> {
-    const value = await this.get(key, load);
-    if (value === undefined) this.entries.delete(key);
-    return value;
+  find(key: K, load: () => Promise<V>): Promise<V> {
+    // A hit already loaded is the cached promise itself: the hot path makes none of its own.
+    const hit = this.entries.get(key);
+    if (hit?.settled && hit.settled.value !== undefined && this.now() - hit.at < this.options.ttlMs) {
+      this.options.observe?.(true);
+      return hit.value;
+    }
+    return this.get(key, load).then((value) => {
+      if (value === undefined) this.entries.delete(key);
+      return value;
+    });
   }
 
   /** The value changed: dropped here, and through `deleted` in every process that caches it. */
