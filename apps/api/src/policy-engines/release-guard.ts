@@ -21,6 +21,9 @@ export interface Release {
   caller: string;
 }
 
+/** A release no policy engine decides: nothing to wait for, no approval to use (shared, so frozen). */
+const ADMITTED: Promise<{ approval?: ReleaseApproval }> = Promise.resolve(Object.freeze({}));
+
 /**
  * The one policy check of every release (GetResourceOauth2Token in each flow, GetResourceApiKey):
  * Cedar's refusal becomes an AccessDeniedException naming the engine and policy that decided, never
@@ -57,10 +60,20 @@ export class ReleaseGuard {
    * Cedar's decision with approvals: go ahead (with the approval that lifted a refusal, to be used
    * once the token is released), or wait for an approver; a refusal throws.
    */
-  async admit(
+  admit(
     wat: WorkloadAccessToken,
     release: Release,
     options: { approvalId?: string; returnUrl?: string } = {},
+  ): Promise<{ approval?: ReleaseApproval } | { waiting: ApprovalAnswer }> {
+    // Most workloads have no policy engine: their releases are admitted with no promise made per call.
+    if (this.policy.undecided(wat.workloadName)) return ADMITTED;
+    return this.decided(wat, release, options);
+  }
+
+  private async decided(
+    wat: WorkloadAccessToken,
+    release: Release,
+    options: { approvalId?: string; returnUrl?: string },
   ): Promise<{ approval?: ReleaseApproval } | { waiting: ApprovalAnswer }> {
     const demand = await this.check(wat, release);
     if (!demand) return {};

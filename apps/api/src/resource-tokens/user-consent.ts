@@ -139,12 +139,14 @@ export class UserConsent {
       });
 
     // Checked before the vault: a return URL off the allow-list is refused whether or not a token exists.
-    const workload = await this.workload(wat.workloadName);
+    // Awaited here, not in a helper of its own: a vault hit adds no promise of its own to the lookups.
+    const workload = existing(await this.deps.workloads.find(wat.workloadName), wat.workloadName);
     if (input.resourceOauth2ReturnUrl) assertReturnUrl(workload, input.resourceOauth2ReturnUrl);
 
     const found = input.forceAuthentication
       ? undefined
-      : await this.readConnection(connection, wat.workloadName, wat.user, provider.name);
+      : ((await this.deps.connections.read(connection)) ??
+        (await this.legacyConnection(wat.workloadName, wat.user, provider.name)));
     const stored = found && covers(found.connection.scopes, input.scopes) ? found : undefined;
     const hit = stored !== undefined && servable(stored.connection, this.deps.settings.maxMarginMs);
     this.deps.metrics?.vaultRead('USER_FEDERATION', hit, {
@@ -192,22 +194,14 @@ export class UserConsent {
   }
 
   /**
-   * The user's connection (`id`, under the keyed hash); a consent started before the upgrade to keyed
-   * user hashes stores it under its old id, which is moved to the new one on first read.
+   * The user's connection when none is stored under the keyed hash: a consent started before the
+   * upgrade to keyed user hashes stores it under its old id, which is moved to the new one on first read.
    */
-  private async readConnection(id: string, workloadName: string, user: WatUser, providerName: string) {
+  private async legacyConnection(workloadName: string, user: WatUser, providerName: string) {
     const { userKeys: keys, connections, subjects } = this.deps;
-    const stored = await connections.read(id);
-    if (stored) return stored;
     const legacy = connectionId(workloadName, keys.legacy(user), providerName);
     const moved = await rekeyConnection({ keys, connections, subjects }, legacy);
     return moved ? connections.read(moved) : undefined;
-  }
-
-  private async workload(name: string): Promise<WorkloadIdentityRecord> {
-    const workload = await this.deps.workloads.find(name);
-    if (!workload) throw new ResourceNotFoundException(`Workload identity ${name} does not exist`);
-    return workload;
   }
 
   private async poll(
@@ -445,6 +439,12 @@ export class UserConsent {
     const verified = await this.deps.jwtVerifier.verify(identifier.userToken ?? '', workload.jwtAuthorizer);
     return { kind: 'jwt', iss: verified.iss, sub: verified.sub };
   }
+}
+
+/** The workload identity the token was minted for, which may have been deleted since. */
+function existing(workload: WorkloadIdentityRecord | undefined, name: string): WorkloadIdentityRecord {
+  if (!workload) throw new ResourceNotFoundException(`Workload identity ${name} does not exist`);
+  return workload;
 }
 
 /** The one check of a return URL: exactly one of the workload identity's allowed URLs. */
