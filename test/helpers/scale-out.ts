@@ -1,7 +1,6 @@
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import type { ManagedProcess } from '../../libs/local-stack/child-process';
-import { freePort } from '../../libs/local-stack/ports';
 import { startTemporalCluster, type TemporalCluster } from '../../libs/local-stack/temporal-cluster';
 import { startApiProcess } from './api-process';
 import { startPostgres, type TestPostgres } from './postgres';
@@ -77,9 +76,8 @@ export async function startScaleOut(
     started.push(async () => {
       for (const replica of replicas) await replica.process?.stop().catch(() => undefined);
     });
-    // Each worker serves its own /metrics.
-    const startWorker = async (name: string) =>
-      startWorkerProcess(test, name, { MANDATE_WORKER_METRICS_PORT: String(await freePort()) });
+    // Each worker serves its own /metrics, on a port startWorkerProcess picks.
+    const startWorker = (name: string) => startWorkerProcess(test, name);
     const workers: ManagedProcess[] = [];
     started.push(async () => {
       for (const worker of workers) await worker.stop().catch(() => undefined);

@@ -1,13 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManagedProcess } from '../../libs/local-stack/child-process';
+import { freePort } from '../../libs/local-stack/ports';
 import type { TestStack } from './stack';
 
 const ROOT = join(__dirname, '..', '..');
 
 /**
  * A Mandate worker in a process of its own (`npm run start:worker`), on the test stack's Temporal,
- * database and AWS endpoint: a process the fault tests can kill.
+ * database and AWS endpoint: a process the fault tests can kill. Its `/metrics` is on a free port, so
+ * it never meets another worker (a running `npm start`, the bench's) on the default 9464.
  */
 export async function startWorkerProcess(
   test: TestStack,
@@ -27,6 +29,7 @@ export async function startWorkerProcess(
       MANDATE_AWS_ENDPOINT_URL: config.aws.endpoint ?? '',
       MANDATE_AWS_ENDPOINT_URL_KMS: config.aws.kmsEndpoint ?? '',
       LOG_LEVEL: 'info',
+      MANDATE_WORKER_METRICS_PORT: String(await freePort()),
       ...env,
     },
     logFile,
