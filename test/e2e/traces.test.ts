@@ -7,6 +7,10 @@ import { startTracing } from '../../libs/tracing/tracing';
 import { askToken, consentAs, expireStoredToken, registerAgentAndIdp } from '../helpers/consent-flow';
 import type { TestIdp } from '../helpers/oidc-idp';
 import { startTestStack, testStackEnv, type TestStack } from '../helpers/stack';
+import {
+  connectionLifecycleWorkflowId,
+  lifecycleStatusQuery,
+} from '../../workflows/connection-lifecycle/definitions';
 
 const exporter = new InMemorySpanExporter();
 
@@ -32,7 +36,13 @@ async function traceOf(traceId: string): Promise<ReadableSpan[]> {
   const roots = spans.filter((span) => !span.parentSpanId);
   assert.equal(roots.length, 1, `one root: ${roots.map((r) => r.name).join(', ')}`);
   for (const span of spans)
-    if (span.parentSpanId) assert.ok(ids.has(span.parentSpanId), `${span.name} hangs off the trace`);
+    if (span.parentSpanId)
+      assert.ok(
+        ids.has(span.parentSpanId),
+        `${span.name} hangs off the trace (parent ${span.parentSpanId}; spans: ${spans
+          .map((s) => `${s.name} ${s.spanContext().spanId}<${s.parentSpanId ?? ''}`)
+          .join(', ')})`,
+      );
   return spans;
 }
 
@@ -129,6 +139,16 @@ describe('traces: one trace from the request through Temporal to the IdP and Sec
 
   it('follows a refresh from GetResourceOauth2Token through the lifecycle’s update to the IdP', async () => {
     const { wat, id } = await consentAs(test, idp, 'trace-bob', ['read']);
+    // The lifecycle the consent handed off to reads the vault as it starts, in the consent's trace:
+    // under load that could still be going on, so the refresh is asked for once it knows the expiry.
+    const lifecycle = test.stack.runtime.temporal.workflow.getHandle(connectionLifecycleWorkflowId(id));
+    let settled = false;
+    for (const at = Date.now(); !settled && Date.now() - at < 15_000;) {
+      const status = await lifecycle.query(lifecycleStatusQuery);
+      settled = status.state === 'ACTIVE' && status.expiresAt !== undefined;
+      if (!settled) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(settled, 'the lifecycle knows the expiry of the consented tokens');
     await expireStoredToken(test, id);
     const before = new Set(exporter.getFinishedSpans());
     const renewed = (await askToken(test, wat, ['read'])).accessToken!;
