@@ -25,9 +25,15 @@ export class TtlCache<K, V> {
     return this.options.now?.() ?? Date.now();
   }
 
-  get(key: K, load: () => Promise<V>): Promise<V> {
+  /** The entry for `key` while it lives (loaded or still loading): the one TTL rule. */
+  private live(key: K) {
     const hit = this.entries.get(key);
-    if (hit && this.now() - hit.at < this.options.ttlMs) {
+    return hit && this.now() - hit.at < this.options.ttlMs ? hit : undefined;
+  }
+
+  get(key: K, load: () => Promise<V>): Promise<V> {
+    const hit = this.live(key);
+    if (hit) {
       this.options.observe?.(true);
       return hit.value;
     }
@@ -56,8 +62,8 @@ export class TtlCache<K, V> {
    * synchronously on what it already has (undefined: ask `get`).
    */
   peek(key: K): { value: V } | undefined {
-    const hit = this.entries.get(key);
-    if (!hit?.settled || this.now() - hit.at >= this.options.ttlMs) return undefined;
+    const hit = this.live(key);
+    if (!hit?.settled) return undefined;
     this.options.observe?.(true);
     return hit.settled;
   }
@@ -65,8 +71,8 @@ export class TtlCache<K, V> {
   /** Like `get`, but a load that finds nothing is not kept: the thing may be created any moment. */
   find(key: K, load: () => Promise<V>): Promise<V> {
     // A hit already loaded is the cached promise itself: the hot path makes none of its own.
-    const hit = this.entries.get(key);
-    if (hit?.settled && hit.settled.value !== undefined && this.now() - hit.at < this.options.ttlMs) {
+    const hit = this.live(key);
+    if (hit?.settled && hit.settled.value !== undefined) {
       this.options.observe?.(true);
       return hit.value;
     }
