@@ -144,8 +144,11 @@ describe('traces: one trace from the request through Temporal to the IdP and Sec
     const lifecycle = test.stack.runtime.temporal.workflow.getHandle(connectionLifecycleWorkflowId(id));
     let settled = false;
     for (const at = Date.now(); !settled && Date.now() - at < 15_000;) {
-      const status = await lifecycle.query(lifecycleStatusQuery);
-      settled = status.state === 'ACTIVE' && status.expiresAt !== undefined;
+      // Not found until the hand-off has started it; unanswered until the worker took its first task.
+      settled = await lifecycle.query(lifecycleStatusQuery).then(
+        (status) => status.state === 'ACTIVE' && status.expiresAt !== undefined,
+        () => false,
+      );
       if (!settled) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.ok(settled, 'the lifecycle knows the expiry of the consented tokens');
